@@ -1,0 +1,48 @@
+/**
+ * The read endpoints' checks (CONTRACT §1), in the contract's order: missing parameters, invalid
+ * identifiers, unknown branch (404), wrong token (401). One cached KV read per request.
+ */
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env";
+import { type BranchConfig, readBranchCached } from "../config/store";
+import { ApiError, MESSAGES } from "../errors";
+import { IDENTIFIER } from "../schemas/common";
+import { digestsEqual, sha256Hex } from "./crypto";
+
+export type BranchReader = { config: BranchConfig; tokenId: string };
+
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1];
+}
+
+export async function authorizeBranchRead(c: Context<AppEnv>): Promise<BranchReader> {
+  const token = c.req.query("token") || bearerToken(c.req.header("Authorization"));
+  const empresa = c.req.query("empresa");
+  const sucursal = c.req.query("sucursal");
+
+  const missing = Object.entries({ token, empresa, sucursal })
+    .filter(([, value]) => !value)
+    .map(([name]) => name);
+  if (missing.length) throw new ApiError(400, MESSAGES.missing(missing));
+  for (const [name, value] of [["empresa", empresa], ["sucursal", sucursal]] as const) {
+    if (!IDENTIFIER.test(value!)) throw new ApiError(400, MESSAGES.invalidParam(name));
+  }
+
+  const config = await readBranchCached(c.env.CONFIG, empresa!, sucursal!);
+  if (!config) throw new ApiError(404, MESSAGES.notFoundBranch);
+
+  const tokenId = await matchingTokenId(config, token!);
+  if (!tokenId) throw new ApiError(401, MESSAGES.badToken);
+  return { config, tokenId };
+}
+
+/** Checks the token against every stored hash of the branch, each in constant time. */
+export async function matchingTokenId(config: BranchConfig, token: string): Promise<string | null> {
+  const presented = await sha256Hex(token);
+  let found: string | null = null;
+  for (const record of config.tokens) {
+    if (digestsEqual(presented, record.hash)) found = record.id;
+  }
+  return found;
+}

@@ -1,0 +1,138 @@
+/**
+ * The branch's Durable Object: a thin shell around the pure model. Each RPC method validates
+ * nothing (the Worker did), applies the pure rules to the in-memory state, and writes what
+ * changed in one `transactionSync`; if that write fails, memory is reloaded from storage so the
+ * two never disagree.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { IngestResult } from "../schemas/events";
+import type { StatusBody } from "../schemas/status";
+import {
+  type BranchEvent,
+  type BranchState,
+  type Settings,
+  applyEvent,
+  prune,
+  reconcile as reconcileState,
+} from "./model";
+import type { ChatFields } from "../schemas/events";
+import { type SnapshotOptions, buildSnapshot } from "./snapshot";
+import { BranchStore, EVENT_ID_RETENTION_MS } from "./store";
+
+const HOUR = 3_600_000;
+
+export class Branch extends DurableObject<Env> {
+  private readonly store: BranchStore;
+  private state!: BranchState;
+  private settings: Settings | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new BranchStore(ctx.storage.sql);
+    ctx.blockConcurrencyWhile(async () => {
+      this.state = this.store.load();
+      this.settings = this.store.loadSettings();
+    });
+  }
+
+  /** Records the branch's configuration (sent with every call, so a change reaches it at once). */
+  private useSettings(settings: Settings): Settings {
+    const current = this.settings;
+    if (!current || JSON.stringify(current) !== JSON.stringify(settings)) {
+      this.store.saveSettings(settings);
+      this.settings = settings;
+    }
+    return settings;
+  }
+
+  async configure(settings: Settings): Promise<void> {
+    this.useSettings(settings);
+    await this.ensureAlarm();
+  }
+
+  /** Deprovisioning: every trace of the branch goes. */
+  async erase(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.state = this.store.load();
+    this.settings = null;
+  }
+
+  async applyEvents(settings: Settings, events: BranchEvent[]): Promise<IngestResult> {
+    this.useSettings(settings);
+    const result: IngestResult = { aceptados: 0, duplicados: 0, obsoletos: 0 };
+    // Per chat in `ocurrido_en` order, ties in array order: a stable sort of the whole group does both.
+    const ordered = events.map((event, index) => ({ event, index })).sort((a, b) => a.event.at - b.event.at || a.index - b.index);
+    const now = Date.now();
+    this.writeThrough(() => {
+      const seen = new Set<string>();
+      const touched = new Set<number>();
+      for (const { event } of ordered) {
+        if (seen.has(event.id) || this.store.wasApplied(event.id)) {
+          result.duplicados += 1;
+          continue;
+        }
+        seen.add(event.id);
+        if (applyEvent(this.state, event, settings) === "stale") {
+          result.obsoletos += 1;
+          continue;
+        }
+        result.aceptados += 1;
+        touched.add(event.chat.id_resumen);
+        this.store.recordApplied(event.id, now);
+      }
+      if (result.aceptados > 0) {
+        this.state.version += 1;
+        for (const id of touched) this.store.saveChat(this.state.chats.get(id)!);
+        this.store.saveSummary(this.state);
+      }
+    });
+    await this.ensureAlarm();
+    return result;
+  }
+
+  async reconcile(settings: Settings, takenAt: number, chats: ChatFields[], closedToday: number): Promise<{ chats: number }> {
+    this.useSettings(settings);
+    this.writeThrough(() => {
+      reconcileState(this.state, takenAt, chats, closedToday, settings);
+      this.state.version += 1;
+      this.store.deleteAllChats();
+      for (const chat of this.state.chats.values()) this.store.saveChat(chat);
+      this.store.saveSummary(this.state);
+    });
+    await this.ensureAlarm();
+    return { chats: chats.length };
+  }
+
+  async snapshot(settings: Settings, options: SnapshotOptions): Promise<StatusBody> {
+    this.useSettings(settings);
+    return buildSnapshot(this.state, settings, Date.now(), options);
+  }
+
+  /** Housekeeping off the hot path: forget old event ids, closed chats and daily figures. */
+  async alarm(): Promise<void> {
+    const now = Date.now();
+    if (this.settings) {
+      const settings = this.settings;
+      this.writeThrough(() => {
+        this.store.forgetEventIdsBefore(now - EVENT_ID_RETENTION_MS);
+        for (const id of prune(this.state, now, settings)) this.store.deleteChat(id);
+        this.store.saveSummary(this.state);
+      });
+    }
+    await this.ctx.storage.setAlarm(now + HOUR);
+  }
+
+  private async ensureAlarm(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + HOUR);
+  }
+
+  private writeThrough(change: () => void): void {
+    try {
+      this.ctx.storage.transactionSync(change);
+    } catch (error) {
+      this.state = this.store.load();
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The branch's SQLite storage: every statement the Durable Object runs. The state is loaded once
+ * and then written through, a changed chat at a time, inside the caller's transaction.
+ */
+import { type BranchState, type Chat, type DailyFigures, type Settings, emptyState } from "./model";
+
+/** Applied event ids are remembered this long (the contract asks for at least 24 hours). */
+export const EVENT_ID_RETENTION_MS = 25 * 3_600_000;
+
+export class BranchStore {
+  constructor(private readonly sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS chats (id INTEGER PRIMARY KEY, data TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS applied_events (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`);
+    sql.exec(`CREATE INDEX IF NOT EXISTS applied_events_by_time ON applied_events (applied_at)`);
+  }
+
+  load(): BranchState {
+    const state = emptyState();
+    for (const row of this.sql.exec<{ data: string }>(`SELECT data FROM chats`)) {
+      const chat = JSON.parse(row.data) as Chat;
+      state.chats.set(chat.id_resumen, chat);
+    }
+    state.daily = new Map(this.meta<[string, DailyFigures][]>("daily") ?? []);
+    state.fenceAt = this.meta<number>("fence_at") ?? 0;
+    state.version = this.meta<number>("version") ?? 0;
+    return state;
+  }
+
+  loadSettings(): Settings | null {
+    return this.meta<Settings>("settings");
+  }
+
+  saveSettings(settings: Settings): void {
+    this.setMeta("settings", settings);
+  }
+
+  wasApplied(eventId: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM applied_events WHERE id = ?`, eventId).toArray().length > 0;
+  }
+
+  recordApplied(eventId: string, now: number): void {
+    this.sql.exec(`INSERT OR IGNORE INTO applied_events (id, applied_at) VALUES (?, ?)`, eventId, now);
+  }
+
+  saveChat(chat: Chat): void {
+    this.sql.exec(`INSERT OR REPLACE INTO chats (id, data) VALUES (?, ?)`, chat.id_resumen, JSON.stringify(chat));
+  }
+
+  deleteChat(id: number): void {
+    this.sql.exec(`DELETE FROM chats WHERE id = ?`, id);
+  }
+
+  deleteAllChats(): void {
+    this.sql.exec(`DELETE FROM chats`);
+  }
+
+  /** Everything but the chats themselves: small, written whole after each change. */
+  saveSummary(state: BranchState): void {
+    this.setMeta("daily", [...state.daily]);
+    this.setMeta("fence_at", state.fenceAt);
+    this.setMeta("version", state.version);
+  }
+
+  forgetEventIdsBefore(cutoff: number): void {
+    this.sql.exec(`DELETE FROM applied_events WHERE applied_at < ?`, cutoff);
+  }
+
+  getMeta<T>(key: string): T | null {
+    return this.meta<T>(key);
+  }
+
+  setMeta(key: string, value: unknown): void {
+    this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, key, JSON.stringify(value));
+  }
+
+  private meta<T>(key: string): T | null {
+    const row = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : null;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * All Workers KV access: branch configuration with its read-token hashes, and ingest keys.
+ * The key schema is documented in kv-schema.md beside this file.
+ */
+import { DEFAULT_TARGET_MINUTES, DEFAULT_TIME_ZONE } from "../schemas/common";
+
+export type TokenRecord = { id: string; hash: string; etiqueta: string | null; creado_en: string };
+
+export type BranchConfig = {
+  empresa: string;
+  sucursal: string;
+  nombre: string;
+  zona_horaria: string;
+  objetivo_respuesta_min: number;
+  creado_en: string;
+  actualizado_en: string;
+  tokens: TokenRecord[];
+};
+
+/** What the branch's Durable Object needs to know of its configuration. */
+export type BranchSettings = Pick<
+  BranchConfig,
+  "empresa" | "sucursal" | "nombre" | "zona_horaria" | "objetivo_respuesta_min"
+>;
+
+export type IngestKey = { id: string; empresa: string; hash: string; etiqueta: string | null; creado_en: string };
+
+/** Hot-path reads may be served from the edge cache this long; see the revocation note in kv-schema.md. */
+const HOT_CACHE_TTL_SECONDS = 60;
+
+const branchKey = (empresa: string, sucursal: string) => `sucursal:${empresa}/${sucursal}`;
+const ingestKeyKey = (id: string) => `clave-ingesta:${id}`;
+
+export function settingsOf(config: BranchConfig): BranchSettings {
+  const { empresa, sucursal, nombre, zona_horaria, objetivo_respuesta_min } = config;
+  return { empresa, sucursal, nombre, zona_horaria, objetivo_respuesta_min };
+}
+
+export function newBranchConfig(empresa: string, sucursal: string, now: string): BranchConfig {
+  return {
+    empresa,
+    sucursal,
+    nombre: sucursal,
+    zona_horaria: DEFAULT_TIME_ZONE,
+    objetivo_respuesta_min: DEFAULT_TARGET_MINUTES,
+    creado_en: now,
+    actualizado_en: now,
+    tokens: [],
+  };
+}
+
+/** For request handling: may be up to `HOT_CACHE_TTL_SECONDS` stale. */
+export function readBranchCached(kv: KVNamespace, empresa: string, sucursal: string) {
+  return kv.get<BranchConfig>(branchKey(empresa, sucursal), { type: "json", cacheTtl: HOT_CACHE_TTL_SECONDS });
+}
+
+/** For administration: the latest written value. */
+export function readBranch(kv: KVNamespace, empresa: string, sucursal: string) {
+  return kv.get<BranchConfig>(branchKey(empresa, sucursal), { type: "json" });
+}
+
+export function writeBranch(kv: KVNamespace, config: BranchConfig) {
+  return kv.put(branchKey(config.empresa, config.sucursal), JSON.stringify(config));
+}
+
+export function deleteBranch(kv: KVNamespace, empresa: string, sucursal: string) {
+  return kv.delete(branchKey(empresa, sucursal));
+}
+
+export function readIngestKeyCached(kv: KVNamespace, id: string) {
+  return kv.get<IngestKey>(ingestKeyKey(id), { type: "json", cacheTtl: HOT_CACHE_TTL_SECONDS });
+}
+
+export function readIngestKey(kv: KVNamespace, id: string) {
+  return kv.get<IngestKey>(ingestKeyKey(id), { type: "json" });
+}
+
+export function writeIngestKey(kv: KVNamespace, key: IngestKey) {
+  return kv.put(ingestKeyKey(key.id), JSON.stringify(key));
+}
+
+export function deleteIngestKey(kv: KVNamespace, id: string) {
+  return kv.delete(ingestKeyKey(id));
+}

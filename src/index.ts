@@ -1,0 +1,37 @@
+/**
+ * The Worker: mounts one router per resource and turns every failure into the contract's JSON
+ * error. It also exports the branch Durable Object class for the runtime.
+ */
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./app-env";
+import { ApiError, MESSAGES } from "./errors";
+import { admin } from "./routes/admin";
+import { events } from "./routes/events";
+import { status } from "./routes/status";
+
+export { Branch } from "./branch/branch";
+
+const app = new Hono<AppEnv>({ strict: false });
+
+app.get("/health", (c) => c.json({ ok: true }));
+app.route("/helpdesk-status", status);
+app.route("/v1/admin", admin);
+app.route("/v1", events);
+
+app.notFound((c) => c.json({ message: MESSAGES.notFound }, 404));
+
+app.onError((error, c) => {
+  if (error instanceof ApiError) {
+    for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+    return c.json(error.body(), error.status);
+  }
+  if (error instanceof HTTPException && error.status < 500) {
+    return c.json({ message: error.message || MESSAGES.invalidBody }, error.status);
+  }
+  // Only the error's kind and message: request data (tokens among it) is never logged.
+  console.error("unhandled error", error instanceof Error ? `${error.name}: ${error.message}` : "non-error thrown");
+  return c.json({ message: MESSAGES.internal }, 500);
+});
+
+export default app;

@@ -1,0 +1,32 @@
+/** Identifiers and small shared schemas of the wire format. */
+import { z } from "@hono/zod-openapi";
+
+export const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export const Identifier = z.string().regex(IDENTIFIER);
+
+export const ESTADOS = ["nuevo", "pendiente", "asignado", "icarobot_ia"] as const;
+export const Estado = z.enum(ESTADOS);
+export type Estado = z.infer<typeof Estado>;
+
+export const DEFAULT_TIME_ZONE = "America/Caracas";
+export const DEFAULT_TARGET_MINUTES = 10;
+
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const TimeZone = z.string().min(1).max(64).refine(isTimeZone, "zona horaria IANA desconocida");
+
+/** An ISO 8601 instant with an explicit offset (`Z` or `±hh:mm`). */
+export const Instant = z.iso.datetime({ offset: true });
+
+export const ErrorBody = z.object({ message: z.string() }).openapi("Error");
+
+// Validation messages reach API users, who read Spanish.
+z.config(z.locales.es());

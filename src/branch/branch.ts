@@ -21,10 +21,26 @@ import { BranchStore, EVENT_ID_RETENTION_MS } from "./store";
 
 const HOUR = 3_600_000;
 
+/**
+ * A piece of time-driven work. The object has one alarm; it is always set to the earliest `nextAt`
+ * of its timers, and each run does every timer that is due.
+ */
+export interface Timer {
+  nextAt(now: number): number | null;
+  run(now: number): void | Promise<void>;
+}
+
 export class Branch extends DurableObject<Env> {
   private readonly store: BranchStore;
   private state!: BranchState;
   private settings: Settings | null = null;
+  private readonly timers: Timer[] = [
+    {
+      // Housekeeping off the hot path: forget old event ids, closed chats and daily figures.
+      nextAt: () => (this.store.getMeta<number>("pruned_at") ?? 0) + HOUR,
+      run: (now) => this.prune(now),
+    },
+  ];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -47,7 +63,7 @@ export class Branch extends DurableObject<Env> {
 
   async configure(settings: Settings): Promise<void> {
     this.useSettings(settings);
-    await this.ensureAlarm();
+    await this.scheduleAlarm();
   }
 
   /** Deprovisioning: every trace of the branch goes. */
@@ -87,7 +103,7 @@ export class Branch extends DurableObject<Env> {
         this.store.saveSummary(this.state);
       }
     });
-    await this.ensureAlarm();
+    if (result.aceptados > 0) await this.changed();
     return result;
   }
 
@@ -100,7 +116,7 @@ export class Branch extends DurableObject<Env> {
       for (const chat of this.state.chats.values()) this.store.saveChat(chat);
       this.store.saveSummary(this.state);
     });
-    await this.ensureAlarm();
+    await this.changed();
     return { chats: chats.length };
   }
 
@@ -109,22 +125,36 @@ export class Branch extends DurableObject<Env> {
     return buildSnapshot(this.state, settings, Date.now(), options);
   }
 
-  /** Housekeeping off the hot path: forget old event ids, closed chats and daily figures. */
   async alarm(): Promise<void> {
     const now = Date.now();
-    if (this.settings) {
-      const settings = this.settings;
-      this.writeThrough(() => {
-        this.store.forgetEventIdsBefore(now - EVENT_ID_RETENTION_MS);
-        for (const id of prune(this.state, now, settings)) this.store.deleteChat(id);
-        this.store.saveSummary(this.state);
-      });
+    for (const timer of this.timers) {
+      const due = timer.nextAt(now);
+      if (due !== null && due <= now) await timer.run(now);
     }
-    await this.ctx.storage.setAlarm(now + HOUR);
+    await this.scheduleAlarm();
   }
 
-  private async ensureAlarm(): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + HOUR);
+  /** Called after every change of state that was written: what reacts to changes hooks in here. */
+  private async changed(): Promise<void> {
+    await this.scheduleAlarm();
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const now = Date.now();
+    const next = Math.min(...this.timers.map((timer) => timer.nextAt(now) ?? Infinity));
+    if (next === Infinity) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current !== next) await this.ctx.storage.setAlarm(Math.max(next, now));
+  }
+
+  private prune(now: number): void {
+    const settings = this.settings;
+    this.writeThrough(() => {
+      this.store.forgetEventIdsBefore(now - EVENT_ID_RETENTION_MS);
+      if (settings) for (const id of prune(this.state, now, settings)) this.store.deleteChat(id);
+      this.store.saveSummary(this.state);
+      this.store.setMeta("pruned_at", now);
+    });
   }
 
   private writeThrough(change: () => void): void {

@@ -1,0 +1,82 @@
+/**
+ * Test helpers: requests into the real Worker (`exports.default.fetch`), with real KV and Durable
+ * Objects behind it. Every test provisions its own branch with a random name.
+ */
+import { exports } from "cloudflare:workers";
+
+export const ADMIN_TOKEN = "test-admin-token";
+export const BASE = "http://helpdesk.test";
+
+export function uniqueName(prefix = "t"): string {
+  return `${prefix}-${crypto.randomUUID().slice(0, 12)}`;
+}
+
+export function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+}
+
+export function admin(method: string, path: string, body?: unknown): Promise<Response> {
+  return call(`/v1/admin${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+export type TestBranch = { empresa: string; sucursal: string; token: string; tokenId: string; key: string };
+
+/** Provisions a fresh branch with one read token and an ingest key of its empresa. */
+export async function provisionBranch(settings: Record<string, unknown> = {}, empresa = uniqueName("emp")): Promise<TestBranch> {
+  const sucursal = uniqueName("suc");
+  const created = await admin("PUT", `/empresas/${empresa}/sucursales/${sucursal}`, settings);
+  if (created.status !== 201) throw new Error(`provisioning failed: ${created.status} ${await created.text()}`);
+  const token = (await (await admin("POST", `/empresas/${empresa}/sucursales/${sucursal}/tokens`, {})).json()) as { id: string; token: string };
+  const key = (await (await admin("POST", `/empresas/${empresa}/claves-ingesta`, {})).json()) as { clave: string };
+  return { empresa, sucursal, token: token.token, tokenId: token.id, key: key.clave };
+}
+
+export function statusPath(branch: Pick<TestBranch, "empresa" | "sucursal" | "token">, extra = ""): string {
+  const query = new URLSearchParams({ token: branch.token, empresa: branch.empresa, sucursal: branch.sucursal });
+  return `/helpdesk-status/?${query}${extra}`;
+}
+
+export async function readStatus(branch: TestBranch, extra = ""): Promise<any> {
+  const response = await call(statusPath(branch, extra));
+  if (response.status !== 200) throw new Error(`status ${response.status}: ${await response.text()}`);
+  return response.json();
+}
+
+let sequence = 0;
+
+/** An event for the branch; `minutesAgo` sets `ocurrido_en` relative to now. */
+export function event(
+  branch: Pick<TestBranch, "empresa" | "sucursal">,
+  tipo: string,
+  chat: Record<string, unknown>,
+  minutesAgo = 0,
+  id = `evt-${++sequence}-${crypto.randomUUID()}`,
+) {
+  return {
+    id,
+    tipo,
+    empresa: branch.empresa,
+    sucursal: branch.sucursal,
+    ocurrido_en: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+    chat,
+  };
+}
+
+export function postEvents(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return call("/v1/events", {
+    method: "POST",
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** Posts events and fails the test unless they are acknowledged. */
+export async function push(branch: TestBranch, ...events: unknown[]) {
+  const response = await postEvents(branch.key, { eventos: events });
+  if (response.status !== 200) throw new Error(`events ${response.status}: ${await response.text()}`);
+  return (await response.json()) as { aceptados: number; duplicados: number; obsoletos: number };
+}

@@ -70,6 +70,7 @@ export class Branch extends DurableObject<Env> {
   async erase(): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.store.createTables();
     this.state = this.store.load();
     this.settings = null;
   }

@@ -9,6 +9,12 @@ export const EVENT_ID_RETENTION_MS = 25 * 3_600_000;
 
 export class BranchStore {
   constructor(private readonly sql: SqlStorage) {
+    this.createTables();
+  }
+
+  /** Idempotent; also run after `deleteAll()`, which drops the tables with everything else. */
+  createTables(): void {
+    const sql = this.sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS chats (id INTEGER PRIMARY KEY, data TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS applied_events (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`);

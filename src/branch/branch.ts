@@ -5,7 +5,7 @@
  * two never disagree.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { IngestResult } from "../schemas/events";
+import type { ChatFields, IngestResult } from "../schemas/events";
 import type { StatusBody } from "../schemas/status";
 import {
   type BranchEvent,
@@ -15,7 +15,6 @@ import {
   prune,
   reconcile as reconcileState,
 } from "./model";
-import type { ChatFields } from "../schemas/events";
 import { type SnapshotOptions, buildSnapshot } from "./snapshot";
 import { BranchStore, EVENT_ID_RETENTION_MS } from "./store";
 

@@ -1,5 +1,6 @@
 /** Identifiers and small shared schemas of the wire format. */
 import { z } from "@hono/zod-openapi";
+import { es } from "zod/locales";
 
 export const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -29,4 +30,4 @@ export const Instant = z.iso.datetime({ offset: true });
 export const ErrorBody = z.object({ message: z.string() }).openapi("Error");
 
 // Validation messages reach API users, who read Spanish.
-z.config(z.locales.es());
+z.config(es());

@@ -66,17 +66,18 @@ async function waitForHealth(server) {
 /** A loopback webhook receiver standing in for Slack or the customer's endpoint. */
 async function startReceiver() {
   const received = [];
+  const control = { status: 200 };
   const server = createServer((request, response) => {
     let body = "";
     request.on("data", (chunk) => (body += chunk));
     request.on("end", () => {
       received.push({ method: request.method, type: request.headers["content-type"], body: JSON.parse(body) });
-      response.writeHead(200).end("ok");
+      response.writeHead(control.status).end("ok");
     });
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
-  return { url: `http://127.0.0.1:${server.address().port}/hook`, received, close: () => server.close() };
+  return { url: `http://127.0.0.1:${server.address().port}/hook`, received, control, close: () => server.close() };
 }
 
 /** The README's shell blocks fenced as ```sh tested, in document order. */
@@ -138,6 +139,11 @@ async function testCliAndBot(stateDir) {
   const receiver = await startReceiver();
   const state = join(stateDir, "bot-state.json");
   try {
+    receiver.control.status = 500;
+    const refused = await bot("--once", "--url", token.url, "--webhook", receiver.url, "--state", state);
+    check("the bot exits 1 when the webhook fails, keeping the alert for the next poll", refused.code === 1 && refused.stderr.includes("webhook respondió 500"), refused.stdout + refused.stderr);
+    receiver.received.length = 0;
+    receiver.control.status = 200;
     const first = await bot("--once", "--url", token.url, "--webhook", receiver.url, "--state", state);
     check(
       "the bot reports the chat waiting 70 minutes and not the one waiting 5",

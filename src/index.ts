@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env";
 import { ApiError, MESSAGES } from "./errors";
+import { openApiDocument } from "./openapi";
 import { admin } from "./routes/admin";
 import { events } from "./routes/events";
 import { status } from "./routes/status";
@@ -15,6 +16,7 @@ export { Branch } from "./branch/branch";
 const app = new Hono<AppEnv>({ strict: false });
 
 app.get("/health", (c) => c.json({ ok: true }));
+app.get("/openapi.json", (c) => c.json(openApiDocument()));
 app.route("/helpdesk-status", status);
 app.route("/v1/admin", admin);
 app.route("/v1", events);

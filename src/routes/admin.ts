@@ -17,7 +17,7 @@ import {
   writeIngestKey,
 } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
-import { BranchSettingsInput, IngestKeyInput, TokenInput } from "../schemas/admin";
+import { BranchSettingsInput, type BranchView, type IngestKeyCreated, IngestKeyInput, type TokenCreated, TokenInput } from "../schemas/admin";
 import { IDENTIFIER } from "../schemas/common";
 
 export const admin = new Hono<AppEnv>();
@@ -50,7 +50,7 @@ async function optionalJson<T extends z.ZodType>(request: Request, schema: T): P
 }
 
 /** The configuration as shown to an administrator: token ids and labels, never a token or hash. */
-function view(config: BranchConfig) {
+function view(config: BranchConfig): BranchView {
   const { tokens, ...settings } = config;
   return { ...settings, tokens: tokens.map(({ id, etiqueta, creado_en }) => ({ id, etiqueta, creado_en })) };
 }
@@ -103,7 +103,7 @@ admin.post(`${BRANCH}/tokens`, async (c) => {
   const id = randomId();
   config.tokens.push({ id, hash, etiqueta: input.etiqueta ?? null, creado_en: new Date().toISOString() });
   await writeBranch(c.env.CONFIG, config);
-  return c.json({ id, token }, 201);
+  return c.json({ id, token } satisfies TokenCreated, 201);
 });
 
 admin.delete(`${BRANCH}/tokens/:id`, async (c) => {
@@ -129,7 +129,7 @@ admin.post("/empresas/:empresa/claves-ingesta", async (c) => {
     etiqueta: input.etiqueta ?? null,
     creado_en: new Date().toISOString(),
   });
-  return c.json({ id, clave }, 201);
+  return c.json({ id, clave } satisfies IngestKeyCreated, 201);
 });
 
 admin.delete("/empresas/:empresa/claves-ingesta/:id", async (c) => {

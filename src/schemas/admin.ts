@@ -23,3 +23,28 @@ export const IngestKeyInput = z
   .object({ etiqueta: z.string().max(200).optional() })
   .strict()
   .openapi("NuevaClaveIngesta");
+
+/** A branch as an administrator sees it: its settings and its tokens' ids, never a token or hash. */
+export const BranchView = z
+  .object({
+    empresa: z.string(),
+    sucursal: z.string(),
+    nombre: z.string(),
+    zona_horaria: z.string(),
+    objetivo_respuesta_min: z.number(),
+    creado_en: z.string(),
+    actualizado_en: z.string(),
+    tokens: z.array(z.object({ id: z.string(), etiqueta: z.string().nullable(), creado_en: z.string() })),
+  })
+  .openapi("Sucursal");
+export type BranchView = z.infer<typeof BranchView>;
+
+export const TokenCreated = z
+  .object({ id: z.string(), token: z.string().openapi({ description: "Se muestra solo esta vez." }) })
+  .openapi("TokenCreado");
+export type TokenCreated = z.infer<typeof TokenCreated>;
+
+export const IngestKeyCreated = z
+  .object({ id: z.string(), clave: z.string().openapi({ description: "Se muestra solo esta vez." }) })
+  .openapi("ClaveIngestaCreada");
+export type IngestKeyCreated = z.infer<typeof IngestKeyCreated>;

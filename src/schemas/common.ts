@@ -29,5 +29,17 @@ export const Instant = z.iso.datetime({ offset: true });
 
 export const ErrorBody = z.object({ message: z.string() }).openapi("Error");
 
+/** A rejected body: the message plus one entry per invalid field (`indice` is the event's position). */
+export const ValidationErrorBody = z
+  .object({
+    message: z.string(),
+    errores: z
+      .array(z.object({ indice: z.number().int().optional(), campo: z.string(), mensaje: z.string() }))
+      .optional(),
+  })
+  .openapi("ErrorValidacion");
+
+export const HealthBody = z.object({ ok: z.literal(true) }).openapi("Salud");
+
 // Validation messages reach API users, who read Spanish.
 z.config(es());

@@ -43,6 +43,11 @@ export const EventBatch = z
   .object({ eventos: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_REQUEST) })
   .openapi("LoteEventos");
 
+/** The body of `POST /v1/events`, as documented; the route parses each event on its own to report errors by index. */
+export const EventsRequest = z
+  .union([ChatEvent, z.object({ eventos: z.array(ChatEvent).min(1).max(MAX_EVENTS_PER_REQUEST) })])
+  .openapi("SolicitudEventos");
+
 export const IngestResult = z
   .object({ aceptados: z.number().int(), duplicados: z.number().int(), obsoletos: z.number().int() })
   .openapi("ResultadoIngesta");
@@ -62,3 +67,5 @@ export const Reconciliation = z
   })
   .openapi("Reconciliacion");
 export type Reconciliation = z.infer<typeof Reconciliation>;
+
+export const ReconciliationResult = z.object({ chats: z.number().int() }).openapi("ResultadoReconciliacion");

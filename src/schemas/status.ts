@@ -1,6 +1,6 @@
 /** The status snapshot (CONTRACT §1): the seed's two blocks first, the additive ones after. */
 import { z } from "@hono/zod-openapi";
-import { Estado } from "./common";
+import { Estado, Identifier, Instant } from "./common";
 
 export const ResumenGeneral = z
   .object({
@@ -82,3 +82,38 @@ export const StatusBody = z
   })
   .openapi("EstadoHelpdesk");
 export type StatusBody = z.infer<typeof StatusBody>;
+
+/**
+ * The branch a read names. The token is not here: it comes as the `token` query parameter or as
+ * `Authorization: Bearer`, which the OpenAPI document states as security schemes.
+ */
+export const BranchQuery = z.object({
+  empresa: Identifier.openapi({ description: "Empresa (tenant)", example: "icarosoft" }),
+  sucursal: Identifier.openapi({ description: "Sucursal de la empresa", example: "mcbo1" }),
+});
+
+const Formato = z.enum(["json", "csv"]).openapi({ description: "`csv`: text/csv (RFC 4180, UTF-8, fila de encabezado)" });
+
+/** `GET /helpdesk-status/` query options (CONTRACT §1). */
+export const StatusQuery = BranchQuery.extend({
+  departamento: z.string().min(1).max(512).optional().openapi({ description: "Restringe cifras y listas a un departamento" }),
+  detalle: z.enum(["true", "false"]).optional().openapi({ description: "`false` omite detalle_por_tiempo_espera" }),
+  formato: Formato.optional(),
+});
+
+/** `GET /helpdesk-status/serie` query (CONTRACT §1, history). */
+export const SerieQuery = BranchQuery.extend({
+  desde: Instant.optional().openapi({ description: "Inicio (ISO 8601); por defecto hace 24 horas" }),
+  hasta: Instant.optional().openapi({ description: "Fin (ISO 8601); por defecto ahora; rango máximo 7 días" }),
+  formato: Formato.optional(),
+});
+
+/** One minute's sample: `resumen_general` and `metricas` flattened beside its instant. */
+export const SeriePoint = z
+  .object({ en: z.string() })
+  .extend(ResumenGeneral.shape)
+  .extend(Metricas.shape)
+  .openapi("PuntoSerie");
+
+export const SerieBody = z.object({ puntos: z.array(SeriePoint) }).openapi("Serie");
+export type SerieBody = z.infer<typeof SerieBody>;

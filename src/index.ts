@@ -8,6 +8,8 @@ import type { AppEnv } from "./app-env";
 import { ApiError, MESSAGES } from "./errors";
 import { admin } from "./routes/admin";
 import { events } from "./routes/events";
+import { live } from "./routes/live";
+import { monitor } from "./routes/monitor";
 import { status } from "./routes/status";
 
 export { Branch } from "./branch/branch";
@@ -15,7 +17,10 @@ export { Branch } from "./branch/branch";
 const app = new Hono<AppEnv>({ strict: false });
 
 app.get("/health", (c) => c.json({ ok: true }));
+// Before the status router, so its CORS middleware never touches the 101 response.
+app.route("/helpdesk-status/ws", live);
 app.route("/helpdesk-status", status);
+app.route("/monitor", monitor);
 app.route("/v1/admin", admin);
 app.route("/v1", events);
 

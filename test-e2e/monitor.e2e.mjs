@@ -182,6 +182,26 @@ async function main() {
     assert.match(await page.locator("#actualizado").innerText(), /actualizado hace \d+ s/);
   });
 
+  await step("a wrong token is explained on screen", async () => {
+    const other = await browser.newPage();
+    const wrong = new URLSearchParams({ token: "not-a-token-of-this-branch", empresa: branch.empresa, sucursal: branch.sucursal });
+    await other.goto(`${server.base}/monitor/#${wrong}`);
+    await other.waitForSelector('body[data-estado="desconectado"]');
+    await other.waitForFunction(() => /Token no válido/.test(document.getElementById("aviso").textContent));
+    // The same tab, without the fragment: its settings come back from sessionStorage.
+    await other.goto(`${server.base}/monitor/`);
+    await other.waitForSelector('body[data-estado="desconectado"]');
+    await other.close();
+  });
+
+  await step("without parameters the page says what is missing", async () => {
+    const bare = await browser.newPage();
+    await bare.goto(`${server.base}/monitor/`);
+    await bare.waitForSelector('body[data-estado="sin-configuracion"]');
+    assert.match(await bare.locator("#aviso").innerText(), /Falta la configuración/);
+    await bare.close();
+  });
+
   await step("no Content-Security-Policy violation", async () => {
     assert.deepEqual(cspViolations, []);
   });

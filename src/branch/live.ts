@@ -73,7 +73,11 @@ export class LiveFeed {
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
-  /** Accepts a new socket (the Worker has authorised it) and sends it the snapshot at once. */
+  /**
+   * Accepts a new socket (the Worker has authorised it) and sends it the snapshot at once: a
+   * monitor should not stay blank for the coalescing window. The one-a-second limit is on
+   * broadcasts, so a socket's first two messages may come closer together than that.
+   */
   connect(attachment: LiveAttachment, now: number): Response {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);

@@ -6,7 +6,7 @@ export type FieldError = { indice: number; campo: string; mensaje: string };
 
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 429 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 426 | 429 | 500 | 503,
     message: string,
     readonly extra: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
@@ -31,6 +31,7 @@ export const MESSAGES = {
   tooLarge: "El cuerpo supera el máximo de 1 MiB",
   invalidEvents: "Eventos inválidos",
   invalidBody: "Cuerpo inválido",
+  upgradeRequired: "Se requiere una conexión WebSocket (Upgrade: websocket)",
   forbiddenBranch: "La clave de ingesta no pertenece a la empresa de la sucursal",
   missing: (names: string[]) => `Faltan parámetros requeridos: ${names.join(", ")}`,
   invalidParam: (name: string) => `Parámetro inválido: ${name}`,

@@ -9,6 +9,8 @@ import { ApiError, MESSAGES } from "./errors";
 import { openApiDocument } from "./openapi";
 import { admin } from "./routes/admin";
 import { events } from "./routes/events";
+import { live } from "./routes/live";
+import { monitor } from "./routes/monitor";
 import { status } from "./routes/status";
 
 export { Branch } from "./branch/branch";
@@ -17,7 +19,10 @@ const app = new Hono<AppEnv>({ strict: false });
 
 app.get("/health", (c) => c.json({ ok: true }));
 app.get("/openapi.json", (c) => c.json(openApiDocument()));
+// Before the status router, so its CORS middleware never touches the 101 response.
+app.route("/helpdesk-status/ws", live);
 app.route("/helpdesk-status", status);
+app.route("/monitor", monitor);
 app.route("/v1/admin", admin);
 app.route("/v1", events);
 

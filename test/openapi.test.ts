@@ -29,9 +29,7 @@ const METHODS = ["get", "put", "post", "delete", "patch"];
  * from this list, so the list can only shrink.
  */
 const AWAITING_HANDLERS = new Set([
-  "GET /helpdesk-status/ws",
   "GET /helpdesk-status/serie",
-  "GET /monitor",
   "PUT /v1/admin/empresas/{empresa}/sucursales/{sucursal}/alertas",
   "GET /v1/admin/empresas/{empresa}/sucursales/{sucursal}/alertas",
   "GET /v1/admin/empresas/{empresa}/sucursales/{sucursal}/alertas/historial",

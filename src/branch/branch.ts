@@ -5,6 +5,7 @@
  * two never disagree.
  */
 import { DurableObject } from "cloudflare:workers";
+import { readBranch } from "../config/store";
 import type { ChatFields, IngestResult } from "../schemas/events";
 import type { StatusBody } from "../schemas/status";
 import {
@@ -15,6 +16,7 @@ import {
   prune,
   reconcile as reconcileState,
 } from "./model";
+import { LiveFeed, readLiveUpgrade } from "./live";
 import { type SnapshotOptions, buildSnapshot } from "./snapshot";
 import { BranchStore, EVENT_ID_RETENTION_MS } from "./store";
 
@@ -33,17 +35,25 @@ export class Branch extends DurableObject<Env> {
   private readonly store: BranchStore;
   private state!: BranchState;
   private settings: Settings | null = null;
-  private readonly timers: Timer[] = [
-    {
-      // Housekeeping off the hot path: forget old event ids, closed chats and daily figures.
-      nextAt: () => (this.store.getMeta<number>("pruned_at") ?? 0) + HOUR,
-      run: (now) => this.prune(now),
-    },
-  ];
+  private readonly live: LiveFeed;
+  private readonly timers: Timer[];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new BranchStore(ctx.storage.sql);
+    this.live = new LiveFeed(ctx, {
+      snapshot: (options) => this.liveSnapshot(options),
+      activeTokenIds: () => this.activeTokenIds(),
+    });
+    this.timers = [
+      {
+        // Housekeeping off the hot path: forget old event ids, closed chats and daily figures.
+        nextAt: () => (this.store.getMeta<number>("pruned_at") ?? 0) + HOUR,
+        run: (now) => this.prune(now),
+      },
+      // Pushes to connected sockets: the trailing send of a burst, and the minute heartbeat.
+      this.live.timer,
+    ];
     ctx.blockConcurrencyWhile(async () => {
       this.state = this.store.load();
       this.settings = this.store.loadSettings();
@@ -67,6 +77,7 @@ export class Branch extends DurableObject<Env> {
 
   /** Deprovisioning: every trace of the branch goes. */
   async erase(): Promise<void> {
+    this.live.closeAll("sucursal eliminada");
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.store.createTables();
@@ -125,6 +136,27 @@ export class Branch extends DurableObject<Env> {
     return buildSnapshot(this.state, settings, Date.now(), options);
   }
 
+  /** The WebSocket upgrade (CONTRACT §2), already authorised by the Worker. */
+  async fetch(request: Request): Promise<Response> {
+    const { settings, attachment } = readLiveUpgrade(request);
+    this.useSettings(settings);
+    const response = this.live.connect(attachment, Date.now());
+    await this.scheduleAlarm();
+    return response;
+  }
+
+  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    this.live.message(ws, message);
+  }
+
+  async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    this.live.closed(ws, code);
+  }
+
+  async webSocketError(ws: WebSocket): Promise<void> {
+    this.live.closed(ws);
+  }
+
   async alarm(): Promise<void> {
     const now = Date.now();
     for (const timer of this.timers) {
@@ -136,7 +168,20 @@ export class Branch extends DurableObject<Env> {
 
   /** Called after every change of state that was written: what reacts to changes hooks in here. */
   private async changed(): Promise<void> {
+    this.live.changed(Date.now());
     await this.scheduleAlarm();
+  }
+
+  /** The one way live pushes get a snapshot (the place to put a cache shared with `snapshot`). */
+  private liveSnapshot(options: SnapshotOptions): StatusBody | null {
+    return this.settings && buildSnapshot(this.state, this.settings, Date.now(), options);
+  }
+
+  /** Fresh from KV (not the edge-cached copy), so a revoked token's sockets close within a minute. */
+  private async activeTokenIds(): Promise<Set<string> | null> {
+    const settings = this.settings;
+    const config = settings && (await readBranch(this.env.CONFIG, settings.empresa, settings.sucursal));
+    return config && new Set(config.tokens.map((token) => token.id));
   }
 
   private async scheduleAlarm(): Promise<void> {

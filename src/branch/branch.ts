@@ -5,6 +5,8 @@
  * two never disagree.
  */
 import { DurableObject } from "cloudflare:workers";
+import { BranchAlerts } from "../alerts/alerts";
+import type { Entrega, Regla, ReglaVista } from "../schemas/alerts";
 import type { ChatFields, IngestResult } from "../schemas/events";
 import type { StatusBody } from "../schemas/status";
 import {
@@ -33,6 +35,7 @@ export class Branch extends DurableObject<Env> {
   private readonly store: BranchStore;
   private state!: BranchState;
   private settings: Settings | null = null;
+  private readonly alerts: BranchAlerts;
   private readonly timers: Timer[] = [
     {
       // Housekeeping off the hot path: forget old event ids, closed chats and daily figures.
@@ -48,6 +51,8 @@ export class Branch extends DurableObject<Env> {
       this.state = this.store.load();
       this.settings = this.store.loadSettings();
     });
+    this.alerts = new BranchAlerts(ctx, env, () => ({ state: this.state, settings: this.settings }));
+    this.timers.push(...this.alerts.timers);
   }
 
   /** Records the branch's configuration (sent with every call, so a change reaches it at once). */
@@ -70,8 +75,25 @@ export class Branch extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.store.createTables();
+    this.alerts.reset();
     this.state = this.store.load();
     this.settings = null;
+  }
+
+  /** Replaces the alert rules (validated by the Worker); new webhook rules carry their secret once. */
+  async setAlertRules(settings: Settings, rules: Regla[]): Promise<{ reglas: ReglaVista[] }> {
+    this.useSettings(settings);
+    const reglas = this.alerts.setRules(rules, Date.now());
+    await this.scheduleAlarm();
+    return { reglas };
+  }
+
+  async alertRules(): Promise<{ reglas: Regla[] }> {
+    return { reglas: this.alerts.rulesView() };
+  }
+
+  async alertHistory(): Promise<{ entregas: Entrega[] }> {
+    return { entregas: this.alerts.history() };
   }
 
   async applyEvents(settings: Settings, events: BranchEvent[]): Promise<IngestResult> {
@@ -136,6 +158,7 @@ export class Branch extends DurableObject<Env> {
 
   /** Called after every change of state that was written: what reacts to changes hooks in here. */
   private async changed(): Promise<void> {
+    this.alerts.changed(Date.now());
     await this.scheduleAlarm();
   }
 

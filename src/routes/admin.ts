@@ -1,4 +1,4 @@
-/** The administration API (CONTRACT §4): branches, read tokens and ingest keys. */
+/** The administration API (CONTRACT §4): branches, read tokens, ingest keys and alert rules (§5). */
 import { Hono } from "hono";
 import type { z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
@@ -18,6 +18,7 @@ import {
 } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
 import { BranchSettingsInput, IngestKeyInput, TokenInput } from "../schemas/admin";
+import { ReglasInput } from "../schemas/alerts";
 import { IDENTIFIER } from "../schemas/common";
 
 export const admin = new Hono<AppEnv>();
@@ -139,4 +140,28 @@ admin.delete("/empresas/:empresa/claves-ingesta/:id", async (c) => {
   if (!record || record.empresa !== empresa) throw new ApiError(404, "Clave de ingesta no encontrada");
   await deleteIngestKey(c.env.CONFIG, id);
   return c.body(null, 204);
+});
+
+// Alert rules live in the branch's Durable Object, where they are evaluated (CONTRACT §5).
+
+admin.put(`${BRANCH}/alertas`, async (c) => {
+  const { empresa, sucursal } = c.req.param();
+  identifiers({ empresa, sucursal });
+  const input = await optionalJson(c.req.raw, ReglasInput);
+  const config = await existingBranch(c.env, empresa, sucursal);
+  return c.json(await branchStub(c.env, empresa, sucursal).setAlertRules(settingsOf(config), input.reglas));
+});
+
+admin.get(`${BRANCH}/alertas`, async (c) => {
+  const { empresa, sucursal } = c.req.param();
+  identifiers({ empresa, sucursal });
+  await existingBranch(c.env, empresa, sucursal);
+  return c.json(await branchStub(c.env, empresa, sucursal).alertRules());
+});
+
+admin.get(`${BRANCH}/alertas/historial`, async (c) => {
+  const { empresa, sucursal } = c.req.param();
+  identifiers({ empresa, sucursal });
+  await existingBranch(c.env, empresa, sucursal);
+  return c.json(await branchStub(c.env, empresa, sucursal).alertHistory());
 });

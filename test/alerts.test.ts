@@ -90,6 +90,19 @@ describe("PUT/GET …/alertas", () => {
     }
   });
 
+  it("forgets the rules and the history when the branch is deprovisioned", async () => {
+    const branch = await provisionBranch();
+    await interceptAlerts(branch);
+    await putRules(branch, [webhookRule("nuevos", { metrica: "chat_nuevos", operador: ">=", umbral: 1 })]);
+    await push(branch, event(branch, "chat.actualizado", { id_resumen: 1 }));
+    await flushAlerts(branch);
+    expect(await history(branch)).toHaveLength(1);
+    expect((await admin("DELETE", `/empresas/${branch.empresa}/sucursales/${branch.sucursal}`)).status).toBe(204);
+    expect((await admin("PUT", `/empresas/${branch.empresa}/sucursales/${branch.sucursal}`, {})).status).toBe(201);
+    expect(await (await admin("GET", alertsPath(branch))).json()).toEqual({ reglas: [] });
+    expect(await history(branch)).toEqual([]);
+  });
+
   it("answers 404 for a branch that is not provisioned and 401 without the admin token", async () => {
     const missing = { empresa: uniqueName(), sucursal: "nope" };
     expect((await admin("GET", alertsPath(missing))).status).toBe(404);

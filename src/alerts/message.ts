@@ -41,7 +41,7 @@ function text(rule: Regla, kind: AlertKind, settings: Settings, value: number, c
   const branch = settings.nombre;
   if (chat) {
     return kind === "disparo"
-      ? `Alerta en ${branch}: el chat de ${describeChat(chat)} lleva ${chat.minutos_espera} minutos esperando respuesta (regla ${rule.id}).`
+      ? `Alerta en ${branch}: el chat de ${describeChat(chat)} lleva ${chat.minutos_espera} ${chat.minutos_espera === 1 ? "minuto" : "minutos"} esperando respuesta (regla ${rule.id}).`
       : `Resuelto en ${branch}: el chat de ${describeChat(chat)} ya no espera respuesta (regla ${rule.id}).`;
   }
   return kind === "disparo"

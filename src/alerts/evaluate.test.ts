@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { type Settings, applyEvent, emptyState } from "../branch/model";
 import { buildSnapshot } from "../branch/snapshot";
 import type { Regla } from "../schemas/alerts";
-import { evaluateRules, nextBranchFlip, thresholdMinutes, timeFigure } from "./evaluate";
+import { compare, evaluateRules, nextBranchFlip, thresholdMinutes, timeFigure } from "./evaluate";
 
 const SETTINGS: Settings = { empresa: "e", sucursal: "s", nombre: "S", zona_horaria: "America/Caracas", objetivo_respuesta_min: 10 };
 const NOW = Date.parse("2026-11-24T14:07:12.000Z");
@@ -60,6 +60,29 @@ describe("nextBranchFlip", () => {
   it("finds a middle bucket's crossing at a chat's entry into it", () => {
     const waits = [NOW - 25 * MINUTE, NOW - 5 * MINUTE];
     expect(nextBranchFlip({ metrica: "chat_tiempo_espera_20min", operador: ">=", umbral: 1 }, waits, false, NOW)).toBe(NOW + 5 * MINUTE);
+  });
+
+  it("finds a middle bucket's first crossing, as checking every entry and exit would", () => {
+    const metrics = ["chat_tiempo_espera_20min", "chat_tiempo_espera_30min", "chat_tiempo_espera_60min"] as const;
+    const bounds = { chat_tiempo_espera_20min: [10, 20], chat_tiempo_espera_30min: [20, 30], chat_tiempo_espera_60min: [30, 60] };
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -5 * MINUTE, max: 90 * MINUTE }), { minLength: 1, maxLength: 20 }),
+        fc.constantFrom(...metrics),
+        fc.constantFrom(">", ">=", "<", "<=" as const),
+        fc.integer({ min: 0, max: 6 }),
+        (ages, metrica, operador, umbral) => {
+          const waits = ages.map((age) => NOW - Math.round(age / MINUTE) * MINUTE);
+          const holds = compare(timeFigure(metrica, waits, NOW)!, operador, umbral);
+          const [low, high] = bounds[metrica];
+          const brute = [...new Set(waits.flatMap((since) => [since + low * MINUTE, since + high * MINUTE]))]
+            .filter((at) => at > NOW)
+            .sort((a, b) => a - b)
+            .find((at) => compare(timeFigure(metrica, waits, at)!, operador, umbral) !== holds);
+          expect(nextBranchFlip({ metrica, operador, umbral }, waits, holds, NOW)).toBe(brute ?? null);
+        },
+      ),
+    );
   });
 
   it("finds the mean wait's crossing to the millisecond", () => {

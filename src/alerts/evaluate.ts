@@ -234,11 +234,20 @@ export function nextBranchFlip(
     }
     return high;
   }
-  // A middle bucket's count only changes when a chat enters or leaves it.
+  // A middle bucket's count only changes when a chat enters or leaves it: sweep those instants.
   const [low, high] = BUCKET_BOUNDS[rule.metrica];
-  const instants = waits
-    .flatMap((since) => [since + low * MINUTE, since + high * MINUTE])
-    .filter((at) => at > now)
-    .sort((a, b) => a - b);
-  return instants.find(flipped) ?? null;
+  const changes = waits
+    .flatMap((since) => [
+      { at: since + low * MINUTE, delta: 1 },
+      { at: since + high * MINUTE, delta: -1 },
+    ])
+    .filter((change) => change.at > now)
+    .sort((a, b) => a.at - b.at);
+  let count = timeFigure(rule.metrica, waits, now) as number;
+  for (let i = 0; i < changes.length; i++) {
+    count += changes[i].delta;
+    const simultaneous = i + 1 < changes.length && changes[i + 1].at === changes[i].at;
+    if (!simultaneous && compare(count, rule.operador, rule.umbral) !== holds) return changes[i].at;
+  }
+  return null;
 }

@@ -71,7 +71,7 @@ export async function flushAlerts(branch: TestBranch): Promise<void> {
   await runDurableObjectAlarm(stubOf(branch));
   await vi.waitFor(
     async () => {
-      const untried = (await history(branch)).filter((entrega) => entrega.estado === "pendiente" && entrega.intentos === 0);
+      const untried = (await history(branch)).filter((entrega) => entrega.resultado === "pendiente" && entrega.intentos === 0);
       if (untried.length) {
         await runDurableObjectAlarm(stubOf(branch));
         throw new Error(`${untried.length} deliveries not tried yet`);

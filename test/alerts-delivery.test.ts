@@ -15,7 +15,7 @@ async function fireOnce(branch: TestBranch, outbound: Outbound, canal: Record<st
   const rules = await putRules(branch, [onFirstChat("regla", canal)]);
   await push(branch, event(branch, "chat.actualizado", { id_resumen: 1, nombre_cliente: "Juan Pérez" }));
   await flushAlerts(branch);
-  return { outbound, secreto: rules.reglas[0].secreto as string | undefined };
+  return { outbound, secreto: rules.secretos?.regla as string | undefined };
 }
 
 /** What a receiver does: recompute the HMAC over `t.body` with the shared secret. */
@@ -145,7 +145,7 @@ describe("the outbox", () => {
     const outbound = await interceptAlerts(branch, (_, index) => new Response(null, { status: index === 0 ? 500 : 200 }));
     const { secreto } = await fireOnce(branch, outbound, { tipo: "webhook", url: "http://127.0.0.1:8792/hook" });
     const [failed] = await history(branch);
-    expect(failed).toMatchObject({ estado: "pendiente", intentos: 1, ultimo_error: "HTTP 500", entregado_en: null });
+    expect(failed).toMatchObject({ resultado: "pendiente", intentos: 1, estado_http: 500, error: "HTTP 500" });
     const wait = Date.parse(failed.proximo_intento_en) - Date.now();
     expect(wait).toBeGreaterThan(25_000);
     expect(wait).toBeLessThanOrEqual(30_000);
@@ -156,7 +156,7 @@ describe("the outbox", () => {
     });
     await runDurableObjectAlarm(stubOf(branch));
     const [delivered] = await history(branch);
-    expect(delivered).toMatchObject({ id: failed.id, estado: "entregado", intentos: 2, ultimo_error: null });
+    expect(delivered).toMatchObject({ id: failed.id, resultado: "entregada", intentos: 2, estado_http: 200, error: null });
     expect(outbound.requests).toHaveLength(2);
     const [first, second] = outbound.requests;
     expect(second.body).toBe(first.body);
@@ -168,7 +168,7 @@ describe("the outbox", () => {
     const branch = await provisionBranch();
     const outbound = await interceptAlerts(branch, () => new Response(null, { status: 410 }));
     await fireOnce(branch, outbound, { tipo: "slack", url: "https://hooks.slack.com/services/gone" });
-    expect(await history(branch)).toEqual([expect.objectContaining({ estado: "fallido", intentos: 1, ultimo_error: "HTTP 410" })]);
+    expect(await history(branch)).toEqual([expect.objectContaining({ resultado: "fallida", intentos: 1, estado_http: 410, error: "HTTP 410" })]);
   });
 
   it("records a network failure and retries it", async () => {
@@ -177,7 +177,7 @@ describe("the outbox", () => {
       throw new TypeError("connection refused");
     });
     await fireOnce(branch, outbound, { tipo: "slack", url: "https://hooks.slack.com/services/down" });
-    expect(await history(branch)).toEqual([expect.objectContaining({ estado: "pendiente", intentos: 1, ultimo_error: "Error de red" })]);
+    expect(await history(branch)).toEqual([expect.objectContaining({ resultado: "pendiente", intentos: 1, estado_http: null, error: "Error de red" })]);
   });
 
   it("never delivers one firing twice, even with outbox runs overlapping", async () => {
@@ -196,7 +196,7 @@ describe("the outbox", () => {
     await flushAlerts(branch);
     await runDurableObjectAlarm(stubOf(branch));
     expect(outbound.requests).toHaveLength(1);
-    expect(await history(branch)).toEqual([expect.objectContaining({ estado: "entregado", intentos: 1 })]);
+    expect(await history(branch)).toEqual([expect.objectContaining({ resultado: "entregada", intentos: 1 })]);
   });
 
   it("does not hold up ingestion while a receiver hangs", async () => {
@@ -210,10 +210,10 @@ describe("the outbox", () => {
     const started = Date.now();
     expect(await push(branch, event(branch, "chat.actualizado", { id_resumen: 2 }))).toEqual({ aceptados: 1, duplicados: 0, obsoletos: 0 });
     expect(Date.now() - started).toBeLessThan(1_000);
-    expect((await history(branch))[0]).toMatchObject({ estado: "pendiente", intentos: 1 });
+    expect((await history(branch))[0]).toMatchObject({ resultado: "pendiente", intentos: 1 });
     gate.release();
     await alarm;
     await flushAlerts(branch);
-    expect((await history(branch))[0].estado).toBe("entregado");
+    expect((await history(branch))[0].resultado).toBe("entregada");
   });
 });

@@ -37,13 +37,14 @@ describe("PUT/GET …/alertas", () => {
     const branch = await provisionBranch();
     const rule = webhookRule("hook", { metrica: "chat_nuevos", operador: ">", umbral: 5 });
     const first = await putRules(branch, [rule]);
-    expect(first.reglas[0].secreto).toMatch(/^whsec_[A-Za-z0-9_-]{40,}$/);
-    const read = (await (await admin("GET", alertsPath(branch))).json()) as { reglas: object[] };
-    expect(read.reglas[0]).not.toHaveProperty("secreto");
-    const again = await putRules(branch, [{ ...rule, umbral: 6 }]);
-    expect(again.reglas[0]).not.toHaveProperty("secreto");
-    const text = JSON.stringify(await (await admin("GET", alertsPath(branch))).json());
-    expect(text).not.toContain(first.reglas[0].secreto);
+    expect(Object.keys(first.secretos)).toEqual(["hook"]);
+    expect(first.secretos.hook).toMatch(/^whsec_[A-Za-z0-9_-]{40,}$/);
+    expect(JSON.stringify(first.reglas)).not.toContain(first.secretos.hook);
+    const read = await (await admin("GET", alertsPath(branch))).text();
+    expect(read).not.toContain("secretos");
+    expect(read).not.toContain(first.secretos.hook);
+    const again = await putRules(branch, [{ ...rule, umbral: 6 }, webhookRule("otro", { metrica: "chat_nuevos", operador: ">", umbral: 9 })]);
+    expect(Object.keys(again.secretos)).toEqual(["otro"]);
   });
 
   it("rejects invalid rules with field errors and keeps the old rules", async () => {
@@ -74,7 +75,7 @@ describe("PUT/GET …/alertas", () => {
     const rule = { id: "x", metrica: "chat_nuevos", operador: ">", umbral: 1, canal: { tipo: "slack", url: "https://hooks.slack.com/x" } };
     const response = await admin("PUT", alertsPath(branch), { reglas: [rule, rule] });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { errores: { campo: string }[] }).errores.map((e) => e.campo)).toEqual(["reglas.1.id"]);
+    expect(((await response.json()) as { errores: { campo: string }[] }).errores.map((e) => e.campo)).toEqual(["reglas"]);
   });
 
   it("accepts plain http only to loopback addresses", async () => {
@@ -280,11 +281,14 @@ describe("GET …/alertas/historial", () => {
     await flushAlerts(branch);
     const entregas = await history(branch);
     expect(entregas).toEqual([
-      expect.objectContaining({ regla_id: "malo", tipo: "disparo", canal: "slack", estado: "fallido", intentos: 1, ultimo_error: "HTTP 404", entregado_en: null, proximo_intento_en: null }),
-      expect.objectContaining({ regla_id: "bueno", tipo: "disparo", canal: "webhook", estado: "entregado", intentos: 1, ultimo_error: null, proximo_intento_en: null }),
+      expect.objectContaining({ regla: "malo", tipo: "disparo", canal: "slack", resultado: "fallida", intentos: 1, estado_http: 404, error: "HTTP 404", proximo_intento_en: null }),
+      expect.objectContaining({ regla: "bueno", tipo: "disparo", canal: "webhook", resultado: "entregada", intentos: 1, estado_http: 204, error: null, proximo_intento_en: null }),
     ]);
     expect(entregas[1].mensaje).toContain("chat_nuevos = 1");
-    expect(Date.parse(entregas[1].entregado_en)).toBeGreaterThanOrEqual(Date.parse(entregas[1].creado_en));
+    expect(Date.parse(entregas[1].ultimo_intento_en)).toBeGreaterThanOrEqual(Date.parse(entregas[1].disparada_en));
+    expect(Object.keys(entregas[1])).toEqual([
+      "id", "regla", "canal", "disparada_en", "mensaje", "resultado", "intentos", "ultimo_intento_en", "estado_http", "error", "tipo", "proximo_intento_en",
+    ]);
   });
 
   it("keeps the last 100 deliveries", async () => {
@@ -296,6 +300,6 @@ describe("GET …/alertas/historial", () => {
     expect(outbound.requests).toHaveLength(110);
     const entregas = await history(branch);
     expect(entregas).toHaveLength(100);
-    expect(entregas.every((entrega) => entrega.estado === "entregado")).toBe(true);
+    expect(entregas.every((entrega) => entrega.resultado === "entregada")).toBe(true);
   });
 });

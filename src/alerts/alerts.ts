@@ -7,7 +7,7 @@ import { EmailMessage } from "cloudflare:email";
 import { randomSecret } from "../auth/crypto";
 import type { Timer } from "../branch/branch";
 import type { BranchState, Settings } from "../branch/model";
-import type { Entrega, Regla, ReglaVista } from "../schemas/alerts";
+import type { AlertDelivery, AlertRule, AlertRulesView } from "../schemas/alerts";
 import { type ChannelSettings, DELIVERY_TIMEOUT_MS, MAX_ATTEMPTS, type Transport, backoffMs, deliver } from "./channels";
 import { evaluateRules, initialRuleState } from "./evaluate";
 import { AlertStore, type Delivery, type StoredRule } from "./store";
@@ -28,7 +28,7 @@ export function platformTransport(env: Env): Transport {
 }
 
 /** Rules whose condition is unchanged keep what they last saw; any other rule starts afresh. */
-function sameCondition(a: Regla, b: Regla): boolean {
+function sameCondition(a: AlertRule, b: AlertRule): boolean {
   return (
     a.alcance === b.alcance &&
     a.metrica === b.metrica &&
@@ -71,19 +71,19 @@ export class BranchAlerts {
     this.checkAt = null;
   }
 
-  rulesView(): Regla[] {
+  rulesView(): AlertRule[] {
     return this.rules.map(({ rule }) => rule);
   }
 
-  history(): Entrega[] {
+  history(): AlertDelivery[] {
     return this.store.history();
   }
 
   /**
    * Replaces the rules. A webhook rule keeps the secret it had under the same id; a new one gets a
-   * secret, returned here once and never again.
+   * secret, returned here (in `secretos`, by rule id) once and never again.
    */
-  setRules(rules: Regla[], now: number): ReglaVista[] {
+  setRules(rules: AlertRule[], now: number): AlertRulesView {
     const before = new Map(this.rules.map((stored) => [stored.rule.id, stored]));
     const created = new Map<string, string>();
     const next: StoredRule[] = rules.map((rule) => {
@@ -102,7 +102,8 @@ export class BranchAlerts {
     this.ctx.storage.transactionSync(() => this.store.replaceRules(next));
     this.rules = next;
     this.evaluate(now);
-    return next.map(({ rule }) => (created.has(rule.id) ? { ...rule, secreto: created.get(rule.id) } : rule));
+    const reglas = this.rulesView();
+    return created.size ? { reglas, secretos: Object.fromEntries(created) } : { reglas };
   }
 
   /** Called after every applied change. A failure here must not fail the change: it is retried. */
@@ -163,18 +164,19 @@ export class BranchAlerts {
     const started = Date.now();
     const rule = this.rules.find((stored) => stored.rule.id === delivery.ruleId);
     if (!rule) {
-      this.store.finish(delivery.id, "descartado", "La regla ya no existe", started);
+      this.store.recordOutcome(delivery.id, "fallida", null, "La regla ya no existe", null);
       return;
     }
     const attempts = delivery.attempts + 1;
     // Marked before sending: a run that dies mid-attempt leaves the row to be retried after its
     // backoff, never picked up by a concurrent run.
-    this.store.startAttempt(delivery.id, started + DELIVERY_TIMEOUT_MS + backoffMs(attempts));
+    this.store.startAttempt(delivery.id, started, started + DELIVERY_TIMEOUT_MS + backoffMs(attempts));
     const outcome = await deliver(this.transport, delivery.channel, delivery.payload, rule.secret, this.channelSettings(), started);
-    const finished = Date.now();
-    if (outcome.ok) this.store.finish(delivery.id, "entregado", null, finished);
-    else if (outcome.retry && attempts < MAX_ATTEMPTS) this.store.retryLater(delivery.id, outcome.error, finished + backoffMs(attempts));
-    else this.store.finish(delivery.id, "fallido", outcome.error, finished);
+    const { httpStatus, error } = outcome;
+    if (outcome.ok) this.store.recordOutcome(delivery.id, "entregada", httpStatus, null, null);
+    else if (outcome.retry && attempts < MAX_ATTEMPTS) {
+      this.store.recordOutcome(delivery.id, "pendiente", httpStatus, error, Date.now() + backoffMs(attempts));
+    } else this.store.recordOutcome(delivery.id, "fallida", httpStatus, error, null);
   }
 
   private channelSettings(): ChannelSettings {

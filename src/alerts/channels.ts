@@ -3,7 +3,7 @@
  * the `send_email` binding, or a WhatsApp Business Cloud API message. The network is reached only
  * through a `Transport`, so tests hand in their own and nothing leaves the machine.
  */
-import type { Canal } from "../schemas/alerts";
+import type { AlertChannel } from "../schemas/alerts";
 import { type AlertPayload, subject } from "./message";
 
 export type OutgoingEmail = { from: string; to: string; raw: string };
@@ -21,7 +21,10 @@ export type ChannelSettings = {
   whatsappToken: string;
 };
 
-export type Attempt = { ok: true } | { ok: false; retry: boolean; error: string };
+/** One attempt's outcome; `httpStatus` is the receiver's answer, when there was one. */
+export type Attempt = { ok: boolean; retry: boolean; error: string | null; httpStatus: number | null };
+
+const failure = (error: string, retry: boolean, httpStatus: number | null = null): Attempt => ({ ok: false, retry, error, httpStatus });
 
 export const DELIVERY_TIMEOUT_MS = 10_000;
 export const MAX_ATTEMPTS = 6;
@@ -105,9 +108,9 @@ export function emailMessage(to: string, payload: AlertPayload, settings: Channe
 
 /** 5xx, 408 and 429 may heal; any other answer will not, so it is not retried. */
 function httpAttempt(response: Response): Attempt {
-  if (response.ok) return { ok: true };
+  if (response.ok) return { ok: true, retry: false, error: null, httpStatus: response.status };
   const retry = response.status >= 500 || response.status === 408 || response.status === 429;
-  return { ok: false, retry, error: `HTTP ${response.status}` };
+  return failure(`HTTP ${response.status}`, retry, response.status);
 }
 
 async function sendHttp(transport: Transport, request: Request): Promise<Attempt> {
@@ -118,14 +121,14 @@ async function sendHttp(transport: Transport, request: Request): Promise<Attempt
     return httpAttempt(response);
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-    return { ok: false, retry: true, error: timedOut ? "Tiempo de espera agotado" : "Error de red" };
+    return failure(timedOut ? "Tiempo de espera agotado" : "Error de red", true);
   }
 }
 
 /** One attempt at delivering `payload` over `canal`. Never throws. */
 export async function deliver(
   transport: Transport,
-  canal: Canal,
+  canal: AlertChannel,
   payload: AlertPayload,
   secret: string | null,
   settings: ChannelSettings,
@@ -133,24 +136,24 @@ export async function deliver(
 ): Promise<Attempt> {
   switch (canal.tipo) {
     case "webhook":
-      if (!secret) return { ok: false, retry: false, error: "La regla no tiene secreto de firma" };
+      if (!secret) return failure("La regla no tiene secreto de firma", false);
       return sendHttp(transport, await webhookRequest(canal.url, payload, secret, now));
     case "slack":
       return sendHttp(transport, slackRequest(canal.url, payload));
     case "whatsapp":
       if (!settings.whatsappToken || !settings.whatsappPhoneNumberId) {
-        return { ok: false, retry: false, error: "WhatsApp no configurado (WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID)" };
+        return failure("WhatsApp no configurado (WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID)", false);
       }
       return sendHttp(transport, whatsappRequest(canal.numero, payload, settings));
     case "email":
-      if (!settings.emailFrom) return { ok: false, retry: false, error: "Email no configurado (ALERT_EMAIL_FROM)" };
+      if (!settings.emailFrom) return failure("Email no configurado (ALERT_EMAIL_FROM)", false);
       try {
         await transport.sendEmail(emailMessage(canal.para, payload, settings, now));
-        return { ok: true };
+        return { ok: true, retry: false, error: null, httpStatus: null };
       } catch (error) {
         // The binding's reasons (an unverified destination, say) carry no secret and help the admin.
         const reason = error instanceof Error ? error.message.slice(0, 200) : "desconocido";
-        return { ok: false, retry: true, error: `Error al enviar email: ${reason}` };
+        return failure(`Error al enviar email: ${reason}`, true);
       }
   }
 }

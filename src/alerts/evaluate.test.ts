@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Settings, applyEvent, emptyState } from "../branch/model";
 import { buildSnapshot } from "../branch/snapshot";
-import type { Regla } from "../schemas/alerts";
+import type { AlertRule } from "../schemas/alerts";
 import { compare, evaluateRules, nextBranchFlip, thresholdMinutes, timeFigure } from "./evaluate";
 
 const SETTINGS: Settings = { empresa: "e", sucursal: "s", nombre: "S", zona_horaria: "America/Caracas", objetivo_respuesta_min: 10 };
@@ -23,11 +23,11 @@ function stateWithWaits(waits: number[]) {
   return state;
 }
 
-function rule(fields: Partial<Regla>): Regla {
+function rule(fields: Partial<AlertRule>): AlertRule {
   return {
     id: "r", alcance: "sucursal", metrica: "chat_nuevos", operador: ">", umbral: 0, enfriamiento_min: 0, avisar_resuelto: false,
     canal: { tipo: "slack", url: "https://hooks.slack.com/x" }, ...fields,
-  } as Regla;
+  } as AlertRule;
 }
 
 describe("timeFigure", () => {

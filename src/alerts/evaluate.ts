@@ -5,7 +5,7 @@
  */
 import { type BranchState, type Chat, type Settings, departmentOf, isWaitingForBusiness } from "../branch/model";
 import { buildSnapshot, detail } from "../branch/snapshot";
-import type { Operator, Regla } from "../schemas/alerts";
+import type { AlertRule } from "../schemas/alerts";
 import type { ChatDetalle, StatusBody } from "../schemas/status";
 import { type Firing, firing } from "./message";
 
@@ -33,7 +33,7 @@ export function initialRuleState(): RuleState {
 
 export type Evaluation = { states: Map<string, RuleState>; firings: Firing[]; nextAt: number | null };
 
-export function compare(value: number, operator: Operator, threshold: number): boolean {
+export function compare(value: number, operator: AlertRule["operador"], threshold: number): boolean {
   switch (operator) {
     case ">":
       return value > threshold;
@@ -47,7 +47,7 @@ export function compare(value: number, operator: Operator, threshold: number): b
 }
 
 export function evaluateRules(
-  rules: Regla[],
+  rules: AlertRule[],
   states: ReadonlyMap<string, RuleState>,
   state: BranchState,
   settings: Settings,
@@ -85,7 +85,7 @@ function metricOf(body: StatusBody, metric: string): number {
 }
 
 function evaluateBranchRule(
-  rule: Regla,
+  rule: AlertRule,
   previous: RuleState,
   body: StatusBody,
   state: BranchState,
@@ -126,11 +126,11 @@ function waitsInScope(state: BranchState, department: string | undefined): numbe
 }
 
 /** The whole minutes a chat rule's wait must reach: `>= 60` at minute 60, `> 60` at minute 61. */
-export function thresholdMinutes(rule: Pick<Regla, "operador" | "umbral">): number {
+export function thresholdMinutes(rule: Pick<AlertRule, "operador" | "umbral">): number {
   return rule.operador === ">=" ? Math.ceil(rule.umbral) : Math.floor(rule.umbral) + 1;
 }
 
-function evaluateChatRule(rule: Regla, previous: RuleState, state: BranchState, settings: Settings, now: number): RuleOutcome {
+function evaluateChatRule(rule: AlertRule, previous: RuleState, state: BranchState, settings: Settings, now: number): RuleOutcome {
   const cooldown = rule.enfriamiento_min * MINUTE;
   const reachAfter = thresholdMinutes(rule) * MINUTE;
   const chats: Record<string, ChatMark> = { ...previous.chats };
@@ -215,7 +215,7 @@ const MONOTONE = new Set(["espera_maxima_min", "espera_promedio_min", "chat_tiem
 
 /** The first instant after `now` at which the rule's condition differs from `holds`, with no event. */
 export function nextBranchFlip(
-  rule: Pick<Regla, "metrica" | "operador" | "umbral">,
+  rule: Pick<AlertRule, "metrica" | "operador" | "umbral">,
   waits: number[],
   holds: boolean,
   now: number,

@@ -3,7 +3,7 @@
  * text that Slack, email and WhatsApp carry. Pure.
  */
 import type { Settings } from "../branch/model";
-import type { Regla } from "../schemas/alerts";
+import type { AlertRule } from "../schemas/alerts";
 import type { ChatDetalle } from "../schemas/status";
 
 export type AlertKind = "disparo" | "resuelto";
@@ -15,7 +15,7 @@ export type AlertPayload = {
   empresa: string;
   sucursal: string;
   nombre_sucursal: string;
-  regla: { id: string; alcance: Regla["alcance"]; metrica: string; operador: Regla["operador"]; umbral: number; departamento: string | null };
+  regla: { id: string; alcance: AlertRule["alcance"]; metrica: string; operador: AlertRule["operador"]; umbral: number; departamento: string | null };
   /** The figure that crossed (for a chat rule, the chat's minutes of waiting). */
   valor: number;
   chat: ChatDetalle | null;
@@ -26,7 +26,7 @@ export type AlertPayload = {
 /** A firing before the outbox gives it an id. */
 export type Firing = { ruleId: string; kind: AlertKind; payload: Omit<AlertPayload, "id"> };
 
-function describeRule(rule: Regla): string {
+function describeRule(rule: AlertRule): string {
   const where = rule.departamento ? `, departamento ${rule.departamento}` : "";
   return `${rule.metrica} ${rule.operador} ${rule.umbral}${where}`;
 }
@@ -37,7 +37,7 @@ function describeChat(chat: ChatDetalle): string {
   return details.length ? `${who} (${details.join(", ")})` : who;
 }
 
-function text(rule: Regla, kind: AlertKind, settings: Settings, value: number, chat: ChatDetalle | null): string {
+function text(rule: AlertRule, kind: AlertKind, settings: Settings, value: number, chat: ChatDetalle | null): string {
   const branch = settings.nombre;
   if (chat) {
     return kind === "disparo"
@@ -50,7 +50,7 @@ function text(rule: Regla, kind: AlertKind, settings: Settings, value: number, c
 }
 
 export function firing(
-  rule: Regla,
+  rule: AlertRule,
   kind: AlertKind,
   settings: Settings,
   now: number,

@@ -6,7 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { BranchAlerts } from "../alerts/alerts";
-import type { Entrega, Regla, ReglaVista } from "../schemas/alerts";
+import type { AlertHistory, AlertRule, AlertRulesView } from "../schemas/alerts";
 import type { ChatFields, IngestResult } from "../schemas/events";
 import type { StatusBody } from "../schemas/status";
 import {
@@ -81,18 +81,18 @@ export class Branch extends DurableObject<Env> {
   }
 
   /** Replaces the alert rules (validated by the Worker); new webhook rules carry their secret once. */
-  async setAlertRules(settings: Settings, rules: Regla[]): Promise<{ reglas: ReglaVista[] }> {
+  async setAlertRules(settings: Settings, rules: AlertRule[]): Promise<AlertRulesView> {
     this.useSettings(settings);
-    const reglas = this.alerts.setRules(rules, Date.now());
+    const view = this.alerts.setRules(rules, Date.now());
     await this.scheduleAlarm();
-    return { reglas };
+    return view;
   }
 
-  async alertRules(): Promise<{ reglas: Regla[] }> {
+  async alertRules(): Promise<AlertRulesView> {
     return { reglas: this.alerts.rulesView() };
   }
 
-  async alertHistory(): Promise<{ entregas: Entrega[] }> {
+  async alertHistory(): Promise<AlertHistory> {
     return { entregas: this.alerts.history() };
   }
 

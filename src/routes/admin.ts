@@ -18,7 +18,7 @@ import {
 } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
 import { BranchSettingsInput, IngestKeyInput, TokenInput } from "../schemas/admin";
-import { ReglasInput } from "../schemas/alerts";
+import { AlertRulesInput } from "../schemas/alerts";
 import { IDENTIFIER } from "../schemas/common";
 
 export const admin = new Hono<AppEnv>();
@@ -147,7 +147,7 @@ admin.delete("/empresas/:empresa/claves-ingesta/:id", async (c) => {
 admin.put(`${BRANCH}/alertas`, async (c) => {
   const { empresa, sucursal } = c.req.param();
   identifiers({ empresa, sucursal });
-  const input = await optionalJson(c.req.raw, ReglasInput);
+  const input = await optionalJson(c.req.raw, AlertRulesInput);
   const config = await existingBranch(c.env, empresa, sucursal);
   return c.json(await branchStub(c.env, empresa, sucursal).setAlertRules(settingsOf(config), input.reglas));
 });

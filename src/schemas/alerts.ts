@@ -1,112 +1,119 @@
-/** Alert rules and delivery history (CONTRACT §5). */
+/**
+ * Alert rules of a branch (CONTRACT §5): the admin `PUT/GET …/alertas` bodies and the delivery
+ * history of `GET …/alertas/historial`. Written ahead of the alerts work so the OpenAPI document
+ * describes them; the alert routes validate with these same schemas.
+ */
 import { z } from "@hono/zod-openapi";
-import { IDENTIFIER } from "./common";
+import { Identifier } from "./common";
 import { Metricas, ResumenGeneral } from "./status";
 
-/** What a branch rule may watch: any figure of `resumen_general` or `metricas`. */
-export const BRANCH_METRICS = [...Object.keys(ResumenGeneral.shape), ...Object.keys(Metricas.shape)] as const;
-/** What a chat rule watches: the chat's current wait, in whole minutes as the status shows it. */
-export const CHAT_METRIC = "minutos_espera";
-
-export const OPERATORS = [">", ">=", "<", "<="] as const;
-export type Operator = (typeof OPERATORS)[number];
-
-const LOOPBACK_HOSTS = new Set(["localhost", "[::1]"]);
-
-/** https anywhere; plain http only to a loopback address, for local testing. */
-export function isAllowedChannelUrl(text: string): boolean {
+/** Channel URLs are https; plain http only to a loopback address, for local testing. */
+export function isAllowedChannelUrl(value: string): boolean {
   let url: URL;
   try {
-    url = new URL(text);
+    url = new URL(value);
   } catch {
     return false;
   }
   if (url.protocol === "https:") return true;
-  if (url.protocol !== "http:") return false;
-  return LOOPBACK_HOSTS.has(url.hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return url.protocol === "http:" && (host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host));
 }
 
 const ChannelUrl = z
   .string()
   .max(2048)
-  .refine(isAllowedChannelUrl, "la URL debe ser https (http solo a direcciones de loopback)");
+  .refine(isAllowedChannelUrl, "debe ser https (http solo hacia una dirección local)");
 
-export const Canal = z
+export const AlertChannel = z
   .discriminatedUnion("tipo", [
     z.object({ tipo: z.literal("webhook"), url: ChannelUrl }).strict(),
     z.object({ tipo: z.literal("slack"), url: ChannelUrl }).strict(),
-    z.object({ tipo: z.literal("email"), para: z.email().max(254) }).strict(),
-    z
-      .object({ tipo: z.literal("whatsapp"), numero: z.string().regex(/^\+?[1-9]\d{6,14}$/, "número E.164, p. ej. +584141234567") })
-      .strict(),
+    z.object({ tipo: z.literal("email"), para: z.email() }).strict(),
+    z.object({ tipo: z.literal("whatsapp"), numero: z.string().regex(/^\+[1-9]\d{6,14}$/) }).strict(),
   ])
   .openapi("CanalAlerta");
-export type Canal = z.infer<typeof Canal>;
+export type AlertChannel = z.infer<typeof AlertChannel>;
 
-export const Regla = z
+/** Figures a branch-wide rule can watch: any key of `resumen_general` or `metricas`. */
+export const BRANCH_METRICS = [...Object.keys(ResumenGeneral.shape), ...Object.keys(Metricas.shape)] as [string, ...string[]];
+/** The one figure of a per-chat rule: the chat's current wait. */
+export const CHAT_METRIC = "minutos_espera";
+
+export const AlertRule = z
   .object({
-    id: z.string().regex(IDENTIFIER, "letras, dígitos, _ o -, hasta 64"),
+    id: Identifier,
     alcance: z.enum(["sucursal", "chat"]).default("sucursal"),
-    metrica: z.string(),
-    operador: z.enum(OPERATORS),
-    umbral: z.number().min(0).max(1_000_000),
+    metrica: z.enum([...BRANCH_METRICS, CHAT_METRIC] as [string, ...string[]]),
+    operador: z.enum([">", ">=", "<", "<="]),
+    umbral: z.number().nonnegative(),
     departamento: z.string().min(1).max(512).optional(),
-    canal: Canal,
-    enfriamiento_min: z.number().min(0).max(10_080).default(30),
-    /** Also send a "resuelto" message when the condition stops holding. */
+    canal: AlertChannel,
+    enfriamiento_min: z.number().int().nonnegative().max(10_080).default(30),
+    /** Also send a "resuelto" message when the condition stops holding (or the alerted chat stops waiting). */
     avisar_resuelto: z.boolean().default(false),
   })
   .strict()
-  .superRefine((rule, ctx) => {
-    if (rule.alcance === "sucursal" && !(BRANCH_METRICS as readonly string[]).includes(rule.metrica)) {
-      ctx.addIssue({ code: "custom", path: ["metrica"], message: "métrica desconocida: use una clave de resumen_general o metricas" });
+  .superRefine((rule, context) => {
+    const chatScoped = rule.alcance === "chat";
+    if (chatScoped !== (rule.metrica === CHAT_METRIC)) {
+      context.addIssue({
+        code: "custom",
+        path: ["metrica"],
+        message: chatScoped ? "una regla por chat usa minutos_espera" : "minutos_espera es solo para alcance chat",
+      });
     }
-    if (rule.alcance === "chat") {
-      if (rule.metrica !== CHAT_METRIC) {
-        ctx.addIssue({ code: "custom", path: ["metrica"], message: `una regla de chat vigila ${CHAT_METRIC}` });
-      }
-      // A chat's wait only grows: "reaches the threshold" is the one question a chat rule asks.
-      if (rule.operador !== ">" && rule.operador !== ">=") {
-        ctx.addIssue({ code: "custom", path: ["operador"], message: "una regla de chat usa > o >=" });
-      }
+    // A chat's wait only grows: "reaches the threshold" is the one question a chat rule can ask.
+    if (chatScoped && rule.operador !== ">" && rule.operador !== ">=") {
+      context.addIssue({ code: "custom", path: ["operador"], message: "una regla por chat usa > o >=" });
     }
   })
   .openapi("ReglaAlerta");
-export type Regla = z.infer<typeof Regla>;
+export type AlertRule = z.infer<typeof AlertRule>;
 
-export const MAX_RULES = 50;
-
-export const ReglasInput = z
-  .object({ reglas: z.array(Regla).max(MAX_RULES) })
-  .strict()
-  .superRefine((body, ctx) => {
-    const seen = new Set<string>();
-    body.reglas.forEach((rule, index) => {
-      if (seen.has(rule.id)) ctx.addIssue({ code: "custom", path: ["reglas", index, "id"], message: "id repetido" });
-      seen.add(rule.id);
-    });
+export const AlertRulesInput = z
+  .object({
+    reglas: z
+      .array(AlertRule)
+      .max(100)
+      .refine((rules) => new Set(rules.map((rule) => rule.id)).size === rules.length, "id de regla repetido"),
   })
+  .strict()
   .openapi("ReglasAlerta");
+export type AlertRulesInput = z.infer<typeof AlertRulesInput>;
 
-/** A rule as answered: a new webhook rule carries its signing secret, shown this once. */
-export type ReglaVista = Regla & { secreto?: string };
+/** The rules as stored; after a PUT, each new webhook rule's signing secret, shown only that once. */
+export const AlertRulesView = z
+  .object({
+    reglas: z.array(AlertRule),
+    secretos: z
+      .record(z.string(), z.string())
+      .optional()
+      .openapi({ description: "Por id de regla webhook nueva: su secreto de firma HMAC-SHA256. Solo en la respuesta del PUT." }),
+  })
+  .openapi("ReglasAlertaGuardadas");
+export type AlertRulesView = z.infer<typeof AlertRulesView>;
 
-export const DELIVERY_STATES = ["pendiente", "entregado", "fallido", "descartado"] as const;
-export type DeliveryState = (typeof DELIVERY_STATES)[number];
+export const DELIVERY_RESULTS = ["pendiente", "entregada", "fallida"] as const;
+export type DeliveryResult = (typeof DELIVERY_RESULTS)[number];
 
-export const Entrega = z
+export const AlertDelivery = z
   .object({
     id: z.string(),
-    regla_id: z.string(),
-    tipo: z.enum(["disparo", "resuelto"]),
+    regla: z.string(),
     canal: z.enum(["webhook", "slack", "email", "whatsapp"]),
-    estado: z.enum(DELIVERY_STATES),
-    intentos: z.number().int(),
-    ultimo_error: z.string().nullable(),
+    disparada_en: z.string(),
     mensaje: z.string(),
-    creado_en: z.string(),
-    entregado_en: z.string().nullable(),
-    proximo_intento_en: z.string().nullable(),
+    resultado: z.enum(DELIVERY_RESULTS),
+    intentos: z.number().int(),
+    ultimo_intento_en: z.string().nullable(),
+    estado_http: z.number().int().nullable(),
+    error: z.string().nullable(),
+    tipo: z.enum(["disparo", "resuelto"]).openapi({ description: "La alerta, o su aviso de resuelta" }),
+    proximo_intento_en: z.string().nullable().openapi({ description: "Cuándo se reintenta una entrega pendiente" }),
   })
   .openapi("EntregaAlerta");
-export type Entrega = z.infer<typeof Entrega>;
+export type AlertDelivery = z.infer<typeof AlertDelivery>;
+
+export const AlertHistory = z.object({ entregas: z.array(AlertDelivery).max(100) }).openapi("HistorialAlertas");
+export type AlertHistory = z.infer<typeof AlertHistory>;

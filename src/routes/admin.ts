@@ -5,6 +5,7 @@ import type { AppEnv } from "../app-env";
 import { requireAdmin } from "../auth/admin";
 import { randomId, randomSecret, sha256Hex } from "../auth/crypto";
 import { branchStub } from "../branch/stub";
+import { AlertRulesInput } from "../schemas/alerts";
 import {
   type BranchConfig,
   deleteBranch,
@@ -18,7 +19,6 @@ import {
 } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
 import { BranchSettingsInput, IngestKeyInput, TokenInput } from "../schemas/admin";
-import { AlertRulesInput } from "../schemas/alerts";
 import { IDENTIFIER } from "../schemas/common";
 
 export const admin = new Hono<AppEnv>();

@@ -5,7 +5,15 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
-      miniflare: { bindings: { ADMIN_TOKEN: "test-admin-token" } },
+      miniflare: {
+        bindings: {
+          ADMIN_TOKEN: "test-admin-token",
+          // Alert channels: tests replace the transport, so these never reach a network.
+          WHATSAPP_TOKEN: "test-whatsapp-token",
+          WHATSAPP_PHONE_NUMBER_ID: "1098765432",
+          WHATSAPP_API_URL: "http://127.0.0.1:8792/whatsapp/v21.0",
+        },
+      },
     }),
   ],
   test: { include: ["test/**/*.test.ts", "src/**/*.test.ts"] },

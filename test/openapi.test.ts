@@ -30,9 +30,6 @@ const METHODS = ["get", "put", "post", "delete", "patch"];
  */
 const AWAITING_HANDLERS = new Set([
   "GET /helpdesk-status/serie",
-  "PUT /v1/admin/empresas/{empresa}/sucursales/{sucursal}/alertas",
-  "GET /v1/admin/empresas/{empresa}/sucursales/{sucursal}/alertas",
-  "GET /v1/admin/empresas/{empresa}/sucursales/{sucursal}/alertas/historial",
 ]);
 
 /** Routes reachable without a credential. */

@@ -6,6 +6,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { readBranch } from "../config/store";
+import { BranchAlerts } from "../alerts/alerts";
+import type { AlertHistory, AlertRule, AlertRulesView } from "../schemas/alerts";
 import type { ChatFields, IngestResult } from "../schemas/events";
 import type { StatusBody } from "../schemas/status";
 import {
@@ -36,6 +38,7 @@ export class Branch extends DurableObject<Env> {
   private state!: BranchState;
   private settings: Settings | null = null;
   private readonly live: LiveFeed;
+  private readonly alerts: BranchAlerts;
   private readonly timers: Timer[];
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -45,6 +48,7 @@ export class Branch extends DurableObject<Env> {
       snapshot: (options) => this.liveSnapshot(options),
       activeTokenIds: () => this.activeTokenIds(),
     });
+    this.alerts = new BranchAlerts(ctx, env, () => ({ state: this.state, settings: this.settings }));
     this.timers = [
       {
         // Housekeeping off the hot path: forget old event ids, closed chats and daily figures.
@@ -53,6 +57,8 @@ export class Branch extends DurableObject<Env> {
       },
       // Pushes to connected sockets: the trailing send of a burst, and the minute heartbeat.
       this.live.timer,
+      // Alert rules crossing in time, and the delivery outbox.
+      ...this.alerts.timers,
     ];
     ctx.blockConcurrencyWhile(async () => {
       this.state = this.store.load();
@@ -81,8 +87,25 @@ export class Branch extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.store.createTables();
+    this.alerts.reset();
     this.state = this.store.load();
     this.settings = null;
+  }
+
+  /** Replaces the alert rules (validated by the Worker); new webhook rules carry their secret once. */
+  async setAlertRules(settings: Settings, rules: AlertRule[]): Promise<AlertRulesView> {
+    this.useSettings(settings);
+    const view = this.alerts.setRules(rules, Date.now());
+    await this.scheduleAlarm();
+    return view;
+  }
+
+  async alertRules(): Promise<AlertRulesView> {
+    return { reglas: this.alerts.rulesView() };
+  }
+
+  async alertHistory(): Promise<AlertHistory> {
+    return { entregas: this.alerts.history() };
   }
 
   async applyEvents(settings: Settings, events: BranchEvent[]): Promise<IngestResult> {
@@ -169,6 +192,7 @@ export class Branch extends DurableObject<Env> {
   /** Called after every change of state that was written: what reacts to changes hooks in here. */
   private async changed(): Promise<void> {
     this.live.changed(Date.now());
+    this.alerts.changed(Date.now());
     await this.scheduleAlarm();
   }
 

@@ -41,7 +41,7 @@ export function bucketOf(waited: number): Bucket {
 
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
-function detail(chat: Chat, now: number): ChatDetalle {
+export function detail(chat: Chat, now: number): ChatDetalle {
   return {
     id_resumen: chat.id_resumen,
     id_cliente: chat.id_cliente,

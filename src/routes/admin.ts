@@ -1,10 +1,11 @@
-/** The administration API (CONTRACT §4): branches, read tokens and ingest keys. */
+/** The administration API (CONTRACT §4): branches, read tokens, ingest keys and alert rules (§5). */
 import { Hono } from "hono";
 import type { z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { requireAdmin } from "../auth/admin";
 import { randomId, randomSecret, sha256Hex } from "../auth/crypto";
 import { branchStub } from "../branch/stub";
+import { AlertRulesInput } from "../schemas/alerts";
 import {
   type BranchConfig,
   deleteBranch,
@@ -139,4 +140,28 @@ admin.delete("/empresas/:empresa/claves-ingesta/:id", async (c) => {
   if (!record || record.empresa !== empresa) throw new ApiError(404, "Clave de ingesta no encontrada");
   await deleteIngestKey(c.env.CONFIG, id);
   return c.body(null, 204);
+});
+
+// Alert rules live in the branch's Durable Object, where they are evaluated (CONTRACT §5).
+
+admin.put(`${BRANCH}/alertas`, async (c) => {
+  const { empresa, sucursal } = c.req.param();
+  identifiers({ empresa, sucursal });
+  const input = await optionalJson(c.req.raw, AlertRulesInput);
+  const config = await existingBranch(c.env, empresa, sucursal);
+  return c.json(await branchStub(c.env, empresa, sucursal).setAlertRules(settingsOf(config), input.reglas));
+});
+
+admin.get(`${BRANCH}/alertas`, async (c) => {
+  const { empresa, sucursal } = c.req.param();
+  identifiers({ empresa, sucursal });
+  await existingBranch(c.env, empresa, sucursal);
+  return c.json(await branchStub(c.env, empresa, sucursal).alertRules());
+});
+
+admin.get(`${BRANCH}/alertas/historial`, async (c) => {
+  const { empresa, sucursal } = c.req.param();
+  identifiers({ empresa, sucursal });
+  await existingBranch(c.env, empresa, sucursal);
+  return c.json(await branchStub(c.env, empresa, sucursal).alertHistory());
 });

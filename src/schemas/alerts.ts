@@ -50,6 +50,8 @@ export const AlertRule = z
     departamento: z.string().min(1).max(512).optional(),
     canal: AlertChannel,
     enfriamiento_min: z.number().int().nonnegative().max(10_080).default(30),
+    /** Also send a "resuelto" message when the condition stops holding (or the alerted chat stops waiting). */
+    avisar_resuelto: z.boolean().default(false),
   })
   .strict()
   .superRefine((rule, context) => {
@@ -60,6 +62,10 @@ export const AlertRule = z
         path: ["metrica"],
         message: chatScoped ? "una regla por chat usa minutos_espera" : "minutos_espera es solo para alcance chat",
       });
+    }
+    // A chat's wait only grows: "reaches the threshold" is the one question a chat rule can ask.
+    if (chatScoped && rule.operador !== ">" && rule.operador !== ">=") {
+      context.addIssue({ code: "custom", path: ["operador"], message: "una regla por chat usa > o >=" });
     }
   })
   .openapi("ReglaAlerta");
@@ -88,6 +94,9 @@ export const AlertRulesView = z
   .openapi("ReglasAlertaGuardadas");
 export type AlertRulesView = z.infer<typeof AlertRulesView>;
 
+export const DELIVERY_RESULTS = ["pendiente", "entregada", "fallida"] as const;
+export type DeliveryResult = (typeof DELIVERY_RESULTS)[number];
+
 export const AlertDelivery = z
   .object({
     id: z.string(),
@@ -95,13 +104,16 @@ export const AlertDelivery = z
     canal: z.enum(["webhook", "slack", "email", "whatsapp"]),
     disparada_en: z.string(),
     mensaje: z.string(),
-    resultado: z.enum(["pendiente", "entregada", "fallida"]),
+    resultado: z.enum(DELIVERY_RESULTS),
     intentos: z.number().int(),
     ultimo_intento_en: z.string().nullable(),
     estado_http: z.number().int().nullable(),
     error: z.string().nullable(),
+    tipo: z.enum(["disparo", "resuelto"]).openapi({ description: "La alerta, o su aviso de resuelta" }),
+    proximo_intento_en: z.string().nullable().openapi({ description: "Cuándo se reintenta una entrega pendiente" }),
   })
   .openapi("EntregaAlerta");
+export type AlertDelivery = z.infer<typeof AlertDelivery>;
 
 export const AlertHistory = z.object({ entregas: z.array(AlertDelivery).max(100) }).openapi("HistorialAlertas");
 export type AlertHistory = z.infer<typeof AlertHistory>;

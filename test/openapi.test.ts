@@ -30,7 +30,6 @@ const METHODS = ["get", "put", "post", "delete", "patch"];
  */
 const AWAITING_HANDLERS = new Set([
   "GET /helpdesk-status/ws",
-  "GET /helpdesk-status/serie",
   "GET /monitor",
   "PUT /v1/admin/empresas/{empresa}/sucursales/{sucursal}/alertas",
   "GET /v1/admin/empresas/{empresa}/sucursales/{sucursal}/alertas",

@@ -1,0 +1,56 @@
+/**
+ * The branch's minute-by-minute history (CONTRACT §1, `/helpdesk-status/serie`): one sample of
+ * `resumen_general` + `metricas` a minute, in its own SQLite table, kept 7 days.
+ */
+import type { SerieBody, StatusBody } from "../schemas/status";
+
+export type SeriePoint = SerieBody["puntos"][number];
+
+export const MINUTE_MS = 60_000;
+export const SERIES_RETENTION_MS = 7 * 86_400_000;
+
+/** The start of the minute containing `ms`: each sample is labelled with its minute. */
+export function minuteOf(ms: number): number {
+  return ms - (((ms % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
+}
+
+/** A snapshot's figures flattened beside its minute, as served. */
+export function pointOf(minute: number, body: Pick<StatusBody, "resumen_general" | "metricas">): SeriePoint {
+  return { en: new Date(minute).toISOString(), ...body.resumen_general, ...body.metricas };
+}
+
+export class SeriesStore {
+  constructor(private readonly sql: SqlStorage) {
+    this.createTable();
+  }
+
+  /** Idempotent; also run after `deleteAll()`. */
+  createTable(): void {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS series (at INTEGER PRIMARY KEY, data TEXT NOT NULL)`);
+  }
+
+  /** One row per minute: a second sample in the same minute replaces the first. */
+  write(minute: number, point: SeriePoint): void {
+    const { en: _, ...figures } = point;
+    this.sql.exec(`INSERT OR REPLACE INTO series (at, data) VALUES (?, ?)`, minute, JSON.stringify(figures));
+  }
+
+  /** The samples whose minute lies in `[from, to]`, oldest first. */
+  read(from: number, to: number): SeriePoint[] {
+    const rows = this.sql.exec<{ at: number; data: string }>(
+      `SELECT at, data FROM series WHERE at >= ? AND at <= ? ORDER BY at`,
+      from,
+      to,
+    );
+    return rows.toArray().map((row) => ({ en: new Date(row.at).toISOString(), ...JSON.parse(row.data) }));
+  }
+
+  lastMinute(): number | null {
+    const row = this.sql.exec<{ at: number | null }>(`SELECT MAX(at) AS at FROM series`).toArray()[0];
+    return row?.at ?? null;
+  }
+
+  forgetBefore(cutoff: number): void {
+    this.sql.exec(`DELETE FROM series WHERE at < ?`, cutoff);
+  }
+}

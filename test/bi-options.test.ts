@@ -126,6 +126,7 @@ describe("formato=csv", () => {
     const { response } = await readCsv(branch);
     expect(response.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
     expect(response.headers.get("Content-Disposition")).toBe(`inline; filename="helpdesk-status-${branch.empresa}-${branch.sucursal}.csv"`);
+    expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
   });
 
   it("has a header row and one CRLF-terminated row per waiting chat, in the JSON's order", async () => {

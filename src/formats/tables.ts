@@ -37,7 +37,14 @@ export function serieCsv(body: SerieBody): string {
   return toCsv(SERIE_CSV_HEADER, body.puntos.map((point) => SERIE_CSV_HEADER.map((name) => point[name])));
 }
 
-/** `inline`, so a browser shows it and a BI connector reads it; the file name says which branch it is. */
+/**
+ * `inline`, so a browser shows it and a BI connector reads it; the file name says which branch it is.
+ * `nosniff`: customer-written text must never be taken for HTML.
+ */
 export function csvHeaders(name: string): Record<string, string> {
-  return { "Content-Type": CSV_CONTENT_TYPE, "Content-Disposition": `inline; filename="${name}.csv"` };
+  return {
+    "Content-Type": CSV_CONTENT_TYPE,
+    "Content-Disposition": `inline; filename="${name}.csv"`,
+    "X-Content-Type-Options": "nosniff",
+  };
 }

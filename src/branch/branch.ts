@@ -6,7 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ChatFields, IngestResult } from "../schemas/events";
-import type { StatusBody } from "../schemas/status";
+import type { SeriePoint, StatusBody } from "../schemas/status";
 import {
   type BranchEvent,
   type BranchState,
@@ -15,9 +15,9 @@ import {
   prune,
   reconcile as reconcileState,
 } from "./model";
-import { MINUTE_MS, SERIES_RETENTION_MS, type SeriePoint, SeriesStore, minuteOf, pointOf } from "./series";
 import { type SnapshotOptions, buildSnapshot } from "./snapshot";
 import { BranchStore, EVENT_ID_RETENTION_MS } from "./store";
+import { BranchHistory } from "./series";
 
 const HOUR = 3_600_000;
 
@@ -31,10 +31,9 @@ export interface Timer {
 }
 
 export class Branch extends DurableObject<Env> {
+  /** The minute-by-minute figures of `/helpdesk-status/serie`. */
+  private readonly history = new BranchHistory(this.ctx.storage.sql, () => ({ state: this.state, settings: this.settings }));
   private readonly store: BranchStore;
-  private readonly history: SeriesStore;
-  /** The minute of the latest history sample; null before the first. */
-  private lastSample: number | null = null;
   private state!: BranchState;
   private settings: Settings | null = null;
   private readonly timers: Timer[] = [
@@ -43,22 +42,16 @@ export class Branch extends DurableObject<Env> {
       nextAt: () => (this.store.getMeta<number>("pruned_at") ?? 0) + HOUR,
       run: (now) => this.prune(now),
     },
-    {
-      // One history sample a minute, for a configured branch only: the first at once, then on each minute.
-      nextAt: (now) => (this.settings ? (this.lastSample === null ? now : this.lastSample + MINUTE_MS) : null),
-      run: (now) => this.sample(now),
-    },
   ];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new BranchStore(ctx.storage.sql);
-    this.history = new SeriesStore(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
       this.state = this.store.load();
       this.settings = this.store.loadSettings();
-      this.lastSample = this.history.lastMinute();
     });
+    this.timers.push(this.history.timer);
   }
 
   /** Records the branch's configuration (sent with every call, so a change reaches it at once). */
@@ -76,15 +69,22 @@ export class Branch extends DurableObject<Env> {
     await this.scheduleAlarm();
   }
 
+  /** The history samples whose minute lies in `[from, to]` (ms), oldest first. */
+  async series(settings: Settings, from: number, to: number): Promise<SeriePoint[]> {
+    this.useSettings(settings);
+    // A branch provisioned before the history existed starts sampling on its first read.
+    await this.scheduleAlarm();
+    return this.history.read(from, to);
+  }
+
   /** Deprovisioning: every trace of the branch goes. */
   async erase(): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.store.createTables();
-    this.history.createTable();
     this.state = this.store.load();
     this.settings = null;
-    this.lastSample = null;
+    this.history.reset();
   }
 
   async applyEvents(settings: Settings, events: BranchEvent[]): Promise<IngestResult> {
@@ -138,14 +138,6 @@ export class Branch extends DurableObject<Env> {
     return buildSnapshot(this.state, settings, Date.now(), options);
   }
 
-  /** The history samples whose minute lies in `[from, to]` (ms), oldest first. */
-  async series(settings: Settings, from: number, to: number): Promise<SeriePoint[]> {
-    this.useSettings(settings);
-    // A branch provisioned before the history existed starts sampling on its first read.
-    await this.scheduleAlarm();
-    return this.history.read(from, to);
-  }
-
   async alarm(): Promise<void> {
     const now = Date.now();
     for (const timer of this.timers) {
@@ -176,17 +168,6 @@ export class Branch extends DurableObject<Env> {
       this.store.saveSummary(this.state);
       this.store.setMeta("pruned_at", now);
     });
-  }
-
-  /** Writes this minute's figures (no detail) and forgets samples older than 7 days. */
-  private sample(now: number): void {
-    const minute = minuteOf(now);
-    const body = buildSnapshot(this.state, this.settings!, now, { detalle: false });
-    this.writeThrough(() => {
-      this.history.write(minute, pointOf(minute, body));
-      this.history.forgetBefore(now - SERIES_RETENTION_MS);
-    });
-    this.lastSample = minute;
   }
 
   private writeThrough(change: () => void): void {

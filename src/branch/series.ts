@@ -2,9 +2,10 @@
  * The branch's minute-by-minute history (CONTRACT §1, `/helpdesk-status/serie`): one sample of
  * `resumen_general` + `metricas` a minute, in its own SQLite table, kept 7 days.
  */
-import type { SerieBody, StatusBody } from "../schemas/status";
-
-export type SeriePoint = SerieBody["puntos"][number];
+import type { SeriePoint, StatusBody } from "../schemas/status";
+import type { Timer } from "./branch";
+import type { BranchState, Settings } from "./model";
+import { buildSnapshot } from "./snapshot";
 
 export const MINUTE_MS = 60_000;
 export const SERIES_RETENTION_MS = 7 * 86_400_000;
@@ -52,5 +53,47 @@ export class SeriesStore {
 
   forgetBefore(cutoff: number): void {
     this.sql.exec(`DELETE FROM series WHERE at < ?`, cutoff);
+  }
+}
+
+/**
+ * The Durable Object's part in the history: a timer that samples the figures once a minute (the first
+ * sample at once) while the branch is configured, prunes what is over 7 days old, and reads a range.
+ */
+export class BranchHistory {
+  private readonly store: SeriesStore;
+  /** The minute of the latest sample; null before the first. */
+  private lastSample: number | null;
+
+  constructor(
+    sql: SqlStorage,
+    private readonly current: () => { state: BranchState; settings: Settings | null },
+  ) {
+    this.store = new SeriesStore(sql);
+    this.lastSample = this.store.lastMinute();
+  }
+
+  readonly timer: Timer = {
+    nextAt: (now) => (this.current().settings ? (this.lastSample === null ? now : this.lastSample + MINUTE_MS) : null),
+    run: (now) => this.sample(now),
+  };
+
+  read(from: number, to: number): SeriePoint[] {
+    return this.store.read(from, to);
+  }
+
+  /** After the object's storage was deleted. */
+  reset(): void {
+    this.store.createTable();
+    this.lastSample = null;
+  }
+
+  private sample(now: number): void {
+    const { state, settings } = this.current();
+    if (!settings) return;
+    const minute = minuteOf(now);
+    this.store.write(minute, pointOf(minute, buildSnapshot(state, settings, now, { detalle: false })));
+    this.store.forgetBefore(now - SERIES_RETENTION_MS);
+    this.lastSample = minute;
   }
 }

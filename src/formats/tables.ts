@@ -31,7 +31,7 @@ export function statusCsv(body: Pick<StatusBody, "detalle_por_tiempo_espera">): 
 }
 
 /** `en`, then every `resumen_general` key, then every `metricas` key, as in the JSON points. */
-export const SERIE_CSV_HEADER = Object.keys(SeriePoint.shape) as (keyof SerieBody["puntos"][number])[];
+export const SERIE_CSV_HEADER = Object.keys(SeriePoint.shape) as (keyof SeriePoint)[];
 
 export function serieCsv(body: SerieBody): string {
   return toCsv(SERIE_CSV_HEADER, body.puntos.map((point) => SERIE_CSV_HEADER.map((name) => point[name])));

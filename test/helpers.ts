@@ -2,7 +2,7 @@
  * Test helpers: requests into the real Worker (`exports.default.fetch`), with real KV and Durable
  * Objects behind it. Every test provisions its own branch with a random name.
  */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 
 export const ADMIN_TOKEN = "test-admin-token";
 export const BASE = "http://helpdesk.test";
@@ -79,4 +79,14 @@ export async function push(branch: TestBranch, ...events: unknown[]) {
   const response = await postEvents(branch.key, { eventos: events });
   if (response.status !== 200) throw new Error(`events ${response.status}: ${await response.text()}`);
   return (await response.json()) as { aceptados: number; duplicados: number; obsoletos: number };
+}
+
+export function seriePath(branch: Pick<TestBranch, "empresa" | "sucursal" | "token">, extra = ""): string {
+  const query = new URLSearchParams({ token: branch.token, empresa: branch.empresa, sucursal: branch.sucursal });
+  return `/helpdesk-status/serie?${query}${extra}`;
+}
+
+/** The branch's Durable Object, for `runInDurableObject` and `runDurableObjectAlarm`. */
+export function branchObject(branch: Pick<TestBranch, "empresa" | "sucursal">) {
+  return env.BRANCH.getByName(`${branch.empresa}/${branch.sucursal}`);
 }

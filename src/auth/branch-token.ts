@@ -1,7 +1,8 @@
 /**
  * The read endpoints' checks (CONTRACT §1), in the contract's order: missing parameters, invalid
- * identifiers, unknown branch (404), wrong token (401). One cached KV read per request.
+ * identifiers and option values, unknown branch (404), wrong token (401). One cached KV read per request.
  */
+import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { type BranchConfig, readBranchCached } from "../config/store";
@@ -11,12 +12,17 @@ import { digestsEqual, sha256Hex } from "./crypto";
 
 export type BranchReader = { config: BranchConfig; tokenId: string };
 
+/** A route's own query options: any parameter it rejects is `Parámetro inválido: <its name>`. */
+export type QueryOptions<T> = z.ZodType<T>;
+
 export function bearerToken(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
   return match?.[1];
 }
 
-export async function authorizeBranchRead(c: Context<AppEnv>): Promise<BranchReader> {
+export async function authorizeBranchRead(c: Context<AppEnv>): Promise<BranchReader>;
+export async function authorizeBranchRead<T>(c: Context<AppEnv>, options: QueryOptions<T>): Promise<BranchReader & { options: T }>;
+export async function authorizeBranchRead<T>(c: Context<AppEnv>, options?: QueryOptions<T>): Promise<BranchReader & { options?: T }> {
   const token = c.req.query("token") || bearerToken(c.req.header("Authorization"));
   const empresa = c.req.query("empresa");
   const sucursal = c.req.query("sucursal");
@@ -28,13 +34,18 @@ export async function authorizeBranchRead(c: Context<AppEnv>): Promise<BranchRea
   for (const [name, value] of [["empresa", empresa], ["sucursal", sucursal]] as const) {
     if (!IDENTIFIER.test(value!)) throw new ApiError(400, MESSAGES.invalidParam(name));
   }
+  // Every parameter is checked before the branch is looked up.
+  const parsed = options?.safeParse(c.req.query());
+  if (parsed && !parsed.success) {
+    throw new ApiError(400, MESSAGES.invalidParam(String(parsed.error.issues[0].path[0] ?? "consulta")));
+  }
 
   const config = await readBranchCached(c.env.CONFIG, empresa!, sucursal!);
   if (!config) throw new ApiError(404, MESSAGES.notFoundBranch);
 
   const tokenId = await matchingTokenId(config, token!);
   if (!tokenId) throw new ApiError(401, MESSAGES.badToken);
-  return { config, tokenId };
+  return { config, tokenId, options: parsed?.data };
 }
 
 /** Checks the token against every stored hash of the branch, each in constant time. */

@@ -9,7 +9,7 @@ import { readBranch } from "../config/store";
 import { BranchAlerts } from "../alerts/alerts";
 import type { AlertHistory, AlertRule, AlertRulesView } from "../schemas/alerts";
 import type { ChatFields, IngestResult } from "../schemas/events";
-import type { StatusBody } from "../schemas/status";
+import type { SeriePoint, StatusBody } from "../schemas/status";
 import {
   type BranchEvent,
   type BranchState,
@@ -21,6 +21,7 @@ import {
 import { LiveFeed, readLiveUpgrade } from "./live";
 import { type SnapshotOptions, buildSnapshot } from "./snapshot";
 import { BranchStore, EVENT_ID_RETENTION_MS } from "./store";
+import { BranchHistory } from "./series";
 
 const HOUR = 3_600_000;
 
@@ -34,6 +35,8 @@ export interface Timer {
 }
 
 export class Branch extends DurableObject<Env> {
+  /** The minute-by-minute figures of `/helpdesk-status/serie`. */
+  private readonly history = new BranchHistory(this.ctx.storage.sql, () => ({ state: this.state, settings: this.settings }));
   private readonly store: BranchStore;
   private state!: BranchState;
   private settings: Settings | null = null;
@@ -64,6 +67,7 @@ export class Branch extends DurableObject<Env> {
       this.state = this.store.load();
       this.settings = this.store.loadSettings();
     });
+    this.timers.push(this.history.timer);
   }
 
   /** Records the branch's configuration (sent with every call, so a change reaches it at once). */
@@ -81,6 +85,14 @@ export class Branch extends DurableObject<Env> {
     await this.scheduleAlarm();
   }
 
+  /** The history samples whose minute lies in `[from, to]` (ms), oldest first. */
+  async series(settings: Settings, from: number, to: number): Promise<SeriePoint[]> {
+    this.useSettings(settings);
+    // A branch provisioned before the history existed starts sampling on its first read.
+    await this.scheduleAlarm();
+    return this.history.read(from, to);
+  }
+
   /** Deprovisioning: every trace of the branch goes. */
   async erase(): Promise<void> {
     this.live.closeAll("sucursal eliminada");
@@ -90,6 +102,7 @@ export class Branch extends DurableObject<Env> {
     this.alerts.reset();
     this.state = this.store.load();
     this.settings = null;
+    this.history.reset();
   }
 
   /** Replaces the alert rules (validated by the Worker); new webhook rules carry their secret once. */

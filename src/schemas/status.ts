@@ -114,6 +114,7 @@ export const SeriePoint = z
   .extend(ResumenGeneral.shape)
   .extend(Metricas.shape)
   .openapi("PuntoSerie");
+export type SeriePoint = z.infer<typeof SeriePoint>;
 
 export const SerieBody = z.object({ puntos: z.array(SeriePoint) }).openapi("Serie");
 export type SerieBody = z.infer<typeof SerieBody>;

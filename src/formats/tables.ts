@@ -1,0 +1,50 @@
+/**
+ * The flat tables behind `formato=csv` (CONTRACT §1): the snapshot as one row per waiting chat, and
+ * the history as one row per minute. Pure, so the column order is fixed in one place.
+ */
+import { BUCKETS, type ChatDetalle, type SerieBody, SeriePoint, type StatusBody } from "../schemas/status";
+import { CSV_CONTENT_TYPE, type Cell, toCsv } from "./csv";
+
+const CHAT_COLUMNS = [
+  "id_resumen",
+  "id_cliente",
+  "departamento",
+  "numero_perfil",
+  "numero_cliente",
+  "nombre_cliente",
+  "agente",
+  "espera_desde",
+] as const satisfies readonly (keyof ChatDetalle)[];
+
+export const STATUS_CSV_HEADER = ["bucket", "estado", "minutos_espera", ...CHAT_COLUMNS] as const;
+
+/** One row per chat waiting for the business, bucket by bucket, each longest-waiting first. */
+export function statusCsv(body: Pick<StatusBody, "detalle_por_tiempo_espera">): string {
+  const lists = body.detalle_por_tiempo_espera;
+  const rows: Cell[][] = [];
+  for (const bucket of BUCKETS) {
+    for (const chat of lists?.[bucket] ?? []) {
+      rows.push([bucket, chat.estado, chat.minutos_espera, ...CHAT_COLUMNS.map((name) => chat[name])]);
+    }
+  }
+  return toCsv(STATUS_CSV_HEADER, rows);
+}
+
+/** `en`, then every `resumen_general` key, then every `metricas` key, as in the JSON points. */
+export const SERIE_CSV_HEADER = Object.keys(SeriePoint.shape) as (keyof SeriePoint)[];
+
+export function serieCsv(body: SerieBody): string {
+  return toCsv(SERIE_CSV_HEADER, body.puntos.map((point) => SERIE_CSV_HEADER.map((name) => point[name])));
+}
+
+/**
+ * `inline`, so a browser shows it and a BI connector reads it; the file name says which branch it is.
+ * `nosniff`: customer-written text must never be taken for HTML.
+ */
+export function csvHeaders(name: string): Record<string, string> {
+  return {
+    "Content-Type": CSV_CONTENT_TYPE,
+    "Content-Disposition": `inline; filename="${name}.csv"`,
+    "X-Content-Type-Options": "nosniff",
+  };
+}

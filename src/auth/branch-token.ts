@@ -1,6 +1,7 @@
 /**
  * The read endpoints' checks (CONTRACT §1), in the contract's order: missing parameters, invalid
- * identifiers, unknown branch (404), wrong token (401). One cached KV read per request.
+ * identifiers, unknown branch (404), wrong token (401). One cached KV read per request. Failed
+ * lookups are rate limited per client address (probe-limit.ts).
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
@@ -8,6 +9,7 @@ import { type BranchConfig, readBranchCached } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
 import { IDENTIFIER } from "../schemas/common";
 import { digestsEqual, sha256Hex } from "./crypto";
+import { failedProbe } from "./probe-limit";
 
 export type BranchReader = { config: BranchConfig; tokenId: string };
 
@@ -30,10 +32,10 @@ export async function authorizeBranchRead(c: Context<AppEnv>): Promise<BranchRea
   }
 
   const config = await readBranchCached(c.env.CONFIG, empresa!, sucursal!);
-  if (!config) throw new ApiError(404, MESSAGES.notFoundBranch);
+  if (!config) throw await failedProbe(c, new ApiError(404, MESSAGES.notFoundBranch));
 
   const tokenId = await matchingTokenId(config, token!);
-  if (!tokenId) throw new ApiError(401, MESSAGES.badToken);
+  if (!tokenId) throw await failedProbe(c, new ApiError(401, MESSAGES.badToken));
   return { config, tokenId };
 }
 

@@ -2,7 +2,7 @@
  * Test helpers: requests into the real Worker (`exports.default.fetch`), with real KV and Durable
  * Objects behind it. Every test provisions its own branch with a random name.
  */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 
 export const ADMIN_TOKEN = "test-admin-token";
 export const BASE = "http://helpdesk.test";
@@ -91,4 +91,23 @@ export async function push(branch: TestBranch, ...events: unknown[]) {
   const response = await postEvents(branch.key, { eventos: events });
   if (response.status !== 200) throw new Error(`events ${response.status}: ${await response.text()}`);
   return (await response.json()) as { aceptados: number; duplicados: number; obsoletos: number };
+}
+
+/**
+ * What a rejected request must leave as it was: the branch's snapshot (version, figures, chats) and
+ * its KV records (every branch of its empresa, and its ingest key).
+ */
+export async function branchFingerprint(branch: TestBranch) {
+  const body = await readStatus(branch);
+  const chats = Object.values(body.detalle_por_tiempo_espera as Record<string, { minutos_espera: number }[]>)
+    .flat()
+    .map(({ minutos_espera, ...chat }) => chat);
+  const listed = await env.CONFIG.list({ prefix: `sucursal:${branch.empresa}/` });
+  const kv: Record<string, string | null> = {};
+  for (const { name } of listed.keys) kv[name] = await env.CONFIG.get(name);
+  const keyId = branch.key.split("_")[1];
+  kv[`clave-ingesta:${keyId}`] = await env.CONFIG.get(`clave-ingesta:${keyId}`);
+  // `metricas` and `minutos_espera` move with the clock alone, so they are left out.
+  const { version, resumen_general, carga_por_agente, por_departamento } = body;
+  return { version, resumen_general, carga_por_agente, por_departamento, chats, kv };
 }

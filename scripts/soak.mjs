@@ -305,10 +305,12 @@ async function read(branch, stop) {
   }
 }
 
-const wsStats = { available: false, connections: 0, messages: 0 };
+const wsStats = { available: false, connections: 0, messages: 0, unclosed: 0 };
 
 async function webSocketRouteExists(branch) {
-  const response = await fetch(`${BASE}/helpdesk-status/ws?${new URLSearchParams({ token: branch.monitorToken, empresa, sucursal: branch.sucursal })}`);
+  const response = await fetch(`${BASE}/helpdesk-status/ws?${new URLSearchParams({ token: branch.monitorToken, empresa, sucursal: branch.sucursal })}`, {
+    signal: AbortSignal.timeout(10_000),
+  });
   await response.body?.cancel();
   return response.status !== 404 && typeof WebSocket === "function";
 }
@@ -318,11 +320,29 @@ async function monitor(branch, stop) {
   while (!stop.done) {
     await new Promise((resolve) => {
       const socket = new WebSocket(url);
+      let settled = false;
+      const finish = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(connecting);
+        stop.sockets.delete(socket);
+        resolve();
+      };
+      // Node 20's WebSocket may neither open nor close when the server is down: give up and retry.
+      const connecting = setTimeout(() => {
+        if (socket.readyState === WebSocket.OPEN) return;
+        try {
+          socket.close();
+        } catch {}
+        finish();
+      }, 5000);
       socket.onopen = () => (wsStats.connections += 1);
       socket.onmessage = () => (wsStats.messages += 1);
-      socket.onclose = resolve;
+      socket.onclose = finish;
       socket.onerror = () => {};
       stop.sockets.add(socket);
+      // At the end the monitor leaves whether or not the server answers its close.
+      stop.ended.then(finish);
     });
     if (!stop.done) await sleep(500);
   }
@@ -331,7 +351,7 @@ async function monitor(branch, stop) {
 // ---------------------------------------------------------------- checks
 
 async function snapshot(branch) {
-  const response = await fetch(statusUrl(branch.sucursal, branch.checkToken));
+  const response = await fetch(statusUrl(branch.sucursal, branch.checkToken), { signal: AbortSignal.timeout(30_000) });
   if (response.status !== 200) throw new Error(`status of ${branch.sucursal}: ${response.status}`);
   return response.json();
 }
@@ -404,7 +424,8 @@ async function main() {
   const queue = [...requests];
   console.log(`soak: ${BRANCHES} branches × ${CHATS_PER_BRANCH} chats, ${events.length} distinct events in ${requests.length} requests, ${PRODUCERS} producers`);
 
-  const stop = { done: false, sockets: new Set() };
+  let endMonitors;
+  const stop = { done: false, sockets: new Set(), ended: new Promise((resolve) => (endMonitors = resolve)) };
   const readers = branches.map((branch) => read(branch, stop));
   wsStats.available = WS_CLIENTS > 0 && (await webSocketRouteExists(branches[0]));
   const monitors = wsStats.available ? branches.slice(0, WS_CLIENTS).map((branch) => monitor(branch, stop)) : [];
@@ -412,6 +433,9 @@ async function main() {
   let done = 0;
   let crash = null;
   const loadStarted = Date.now();
+  const progress = setInterval(() => {
+    console.log(`soak: ${done}/${requests.length} requests acknowledged, ${stats.attempts} attempts, ${stats.timeouts} timeouts, ${stats.failures} failures`);
+  }, 10_000);
   const onAcknowledged = () => {
     done += 1;
     if (!crash && done >= requests.length * KILL_AT) {
@@ -421,11 +445,16 @@ async function main() {
   };
   await Promise.all(Array.from({ length: PRODUCERS }, () => produce(key, queue, onAcknowledged)));
   await crash;
+  clearInterval(progress);
   const loadMs = Date.now() - loadStarted;
 
   stop.done = true;
-  for (const socket of stop.sockets) socket.close();
-  await Promise.all([...readers, ...monitors]);
+  for (const socket of stop.sockets) if (socket.readyState === WebSocket.OPEN) socket.close(1000, "fin");
+  await Promise.all(readers);
+  await sleep(3000);
+  wsStats.unclosed = stop.sockets.size; // closes the server has not answered within 3 s
+  endMonitors();
+  await Promise.all(monitors);
 
   await sleep(1500); // the snapshot may be cached for up to a second
   const mismatches = [];
@@ -455,7 +484,7 @@ async function main() {
     ["snapshot mismatches", mismatches.length],
     ["status reads (errors)", `${readerStats.reads} (${readerStats.errors}: ${[...readerStats.kinds].map(([k, n]) => `${k} ×${n}`).join(", ") || "none"})`],
     ["version regressions", readerStats.regressions],
-    ["websocket", wsStats.available ? `${wsStats.connections} connections, ${wsStats.messages} messages` : "route absent, skipped"],
+    ["websocket", wsStats.available ? `${wsStats.connections} connections, ${wsStats.messages} messages, ${wsStats.unclosed} closes unanswered` : "route absent, skipped"],
     ["load phase", `${(loadMs / 1000).toFixed(1)} s`],
     ["ingest req/s", (stats.attempts / (loadMs / 1000)).toFixed(1)],
     ["events/s sent", Math.round(stats.sent / (loadMs / 1000))],
@@ -471,6 +500,15 @@ async function main() {
   console.log(ok ? "soak: OK" : "soak: FAILED");
   return ok;
 }
+
+// Bounded whatever happens: a hang anywhere ends the run as a failure, with the server stopped.
+const watchdog = setTimeout(() => {
+  console.error(`soak: FAILED, still running after ${DEADLINE_MS / 1000 + 60} s`);
+  console.error(`  progress: ${JSON.stringify({ ...stats, badAnswers: stats.badAnswers.length, rejections: stats.rejections.length })}`);
+  cleanUp();
+  setTimeout(() => process.exit(1), 2500);
+}, DEADLINE_MS + 60_000);
+watchdog.unref();
 
 let ok = false;
 try {

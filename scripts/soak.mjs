@@ -506,7 +506,10 @@ const watchdog = setTimeout(() => {
   console.error(`soak: FAILED, still running after ${DEADLINE_MS / 1000 + 60} s`);
   console.error(`  progress: ${JSON.stringify({ ...stats, badAnswers: stats.badAnswers.length, rejections: stats.rejections.length })}`);
   cleanUp();
-  setTimeout(() => process.exit(1), 2500);
+  setTimeout(() => {
+    rmSync(stateDir, { recursive: true, force: true });
+    process.exit(1);
+  }, 2500);
 }, DEADLINE_MS + 60_000);
 watchdog.unref();
 

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env";
 import { ApiError, MESSAGES } from "./errors";
+import { securityHeaders } from "./http/security-headers";
 import { openApiDocument } from "./openapi";
 import { admin } from "./routes/admin";
 import { events } from "./routes/events";
@@ -16,6 +17,8 @@ import { status } from "./routes/status";
 export { Branch } from "./branch/branch";
 
 const app = new Hono<AppEnv>({ strict: false });
+
+app.use("*", securityHeaders);
 
 app.get("/health", (c) => c.json({ ok: true }));
 app.get("/openapi.json", (c) => c.json(openApiDocument()));

@@ -11,8 +11,20 @@ export function uniqueName(prefix = "t"): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 12)}`;
 }
 
+/**
+ * A request into the Worker. Each comes from its own client address unless the test names one, so
+ * failed lookups only meet the per-address probe limit in the tests about it.
+ */
 export function call(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+  const request = new Request(`${BASE}${path}`, init);
+  if (!request.headers.has("CF-Connecting-IP")) request.headers.set("CF-Connecting-IP", randomAddress());
+  return exports.default.fetch(request);
+}
+
+/** An address of the IPv6 documentation range, random per call. */
+export function randomAddress(): string {
+  const words = [...crypto.getRandomValues(new Uint16Array(4))].map((word) => word.toString(16));
+  return `2001:db8::${words.join(":")}`;
 }
 
 export function admin(method: string, path: string, body?: unknown): Promise<Response> {
@@ -89,4 +101,23 @@ export function seriePath(branch: Pick<TestBranch, "empresa" | "sucursal" | "tok
 /** The branch's Durable Object, for `runInDurableObject` and `runDurableObjectAlarm`. */
 export function branchObject(branch: Pick<TestBranch, "empresa" | "sucursal">) {
   return env.BRANCH.getByName(`${branch.empresa}/${branch.sucursal}`);
+}
+
+/**
+ * What a rejected request must leave as it was: the branch's snapshot (version, figures, chats) and
+ * its KV records (every branch of its empresa, and its ingest key).
+ */
+export async function branchFingerprint(branch: TestBranch) {
+  const body = await readStatus(branch);
+  const chats = Object.values(body.detalle_por_tiempo_espera as Record<string, { minutos_espera: number }[]>)
+    .flat()
+    .map(({ minutos_espera, ...chat }) => chat);
+  const listed = await env.CONFIG.list({ prefix: `sucursal:${branch.empresa}/` });
+  const kv: Record<string, string | null> = {};
+  for (const { name } of listed.keys) kv[name] = await env.CONFIG.get(name);
+  const keyId = branch.key.split("_")[1];
+  kv[`clave-ingesta:${keyId}`] = await env.CONFIG.get(`clave-ingesta:${keyId}`);
+  // `metricas` and `minutos_espera` move with the clock alone, so they are left out.
+  const { version, resumen_general, carga_por_agente, por_departamento } = body;
+  return { version, resumen_general, carga_por_agente, por_departamento, chats, kv };
 }

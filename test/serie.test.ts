@@ -26,6 +26,16 @@ async function tick(branch: TestBranch, ms: number): Promise<void> {
   await runDurableObjectAlarm(branchObject(branch));
 }
 
+/**
+ * Provisions a branch and runs the first-sample alarm that provisioning schedules, with the real
+ * clock: otherwise it may fire later, after the clock is stubbed, and sample a half-applied minute.
+ */
+async function settledBranch(): Promise<TestBranch> {
+  const branch = await provisionBranch();
+  await runDurableObjectAlarm(branchObject(branch));
+  return branch;
+}
+
 async function readSerie(branch: TestBranch, from: number, to: number): Promise<any[]> {
   const response = await call(seriePath(branch, `&desde=${iso(from)}&hasta=${iso(to)}`));
   expect(response.status).toBe(200);
@@ -54,7 +64,7 @@ describe("the minute-by-minute samples", () => {
   });
 
   it("records the figures of each minute: a waiting chat moves between buckets with no event", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     setClock(T0);
     // Waiting since 8.5 minutes before T0: 8.5, 9.5, 10.5 and 11.5 minutes at the four samples.
     await push(branch, event(branch, "chat.actualizado", { id_resumen: 1, estado: "nuevo" }, 8.5));
@@ -66,7 +76,7 @@ describe("the minute-by-minute samples", () => {
   });
 
   it("holds exactly the snapshot's resumen_general and metricas at that instant", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     setClock(T0);
     await push(
       branch,
@@ -153,7 +163,7 @@ describe("GET /helpdesk-status/serie", () => {
   });
 
   it("serves one CSV row per minute, with the JSON points' columns", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     setClock(T0);
     await push(branch, event(branch, "chat.actualizado", { id_resumen: 1, estado: "nuevo" }, 12));
     for (let minute = 0; minute < 3; minute++) await tick(branch, T0 + minute * MINUTE);

@@ -1,6 +1,7 @@
 /**
  * The read endpoints' checks (CONTRACT §1), in the contract's order: missing parameters, invalid
  * identifiers and option values, unknown branch (404), wrong token (401). One cached KV read per request.
+ * Failed lookups are rate limited per client address (probe-limit.ts).
  */
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -9,6 +10,7 @@ import { type BranchConfig, readBranchCached } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
 import { IDENTIFIER } from "../schemas/common";
 import { digestsEqual, sha256Hex } from "./crypto";
+import { failedProbe } from "./probe-limit";
 
 export type BranchReader = { config: BranchConfig; tokenId: string };
 
@@ -41,10 +43,10 @@ export async function authorizeBranchRead<T>(c: Context<AppEnv>, options?: Query
   }
 
   const config = await readBranchCached(c.env.CONFIG, empresa!, sucursal!);
-  if (!config) throw new ApiError(404, MESSAGES.notFoundBranch);
+  if (!config) throw await failedProbe(c, new ApiError(404, MESSAGES.notFoundBranch));
 
   const tokenId = await matchingTokenId(config, token!);
-  if (!tokenId) throw new ApiError(401, MESSAGES.badToken);
+  if (!tokenId) throw await failedProbe(c, new ApiError(401, MESSAGES.badToken));
   return { config, tokenId, options: parsed?.data };
 }
 

@@ -73,7 +73,8 @@ export function buildSnapshot(
   let waitingForCustomer = 0;
   const waiting: Chat[] = [];
   const agents = new Map<string, { chats_asignados: number; chats_esperando: number }>();
-  const departments: StatusBody["por_departamento"] = {};
+  // A Map, not an object: a department is free text, and "__proto__" or "constructor" must stay data.
+  const departments = new Map<string, { chat_abiertos: number; chat_esperando: number }>();
 
   for (const chat of state.chats.values()) {
     if (!chat.open || !inScope(chat)) continue;
@@ -82,7 +83,8 @@ export function buildSnapshot(
     if (waitsForBusiness) waiting.push(chat);
     else if (isWaitingForCustomer(chat)) waitingForCustomer += 1;
 
-    const department = (departments[departmentOf(chat)] ??= { chat_abiertos: 0, chat_esperando: 0 });
+    let department = departments.get(departmentOf(chat));
+    if (!department) departments.set(departmentOf(chat), (department = { chat_abiertos: 0, chat_esperando: 0 }));
     department.chat_abiertos += 1;
     if (waitsForBusiness) department.chat_esperando += 1;
 
@@ -131,7 +133,7 @@ export function buildSnapshot(
     carga_por_agente: [...agents]
       .map(([agente, load]) => ({ agente, ...load }))
       .sort((a, b) => b.chats_asignados - a.chats_asignados || a.agente.localeCompare(b.agente)),
-    por_departamento: departments,
+    por_departamento: Object.fromEntries(departments),
     sucursal: {
       empresa: settings.empresa,
       sucursal: settings.sucursal,

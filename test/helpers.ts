@@ -2,7 +2,9 @@
  * Test helpers: requests into the real Worker (`exports.default.fetch`), with real KV and Durable
  * Objects behind it. Every test provisions its own branch with a random name.
  */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { BranchStore } from "../src/branch/store";
 
 export const ADMIN_TOKEN = "test-admin-token";
 export const BASE = "http://helpdesk.test";
@@ -79,4 +81,47 @@ export async function push(branch: TestBranch, ...events: unknown[]) {
   const response = await postEvents(branch.key, { eventos: events });
   if (response.status !== 200) throw new Error(`events ${response.status}: ${await response.text()}`);
   return (await response.json()) as { aceptados: number; duplicados: number; obsoletos: number };
+}
+
+/** An event for the branch at an exact instant (ms), for tests that place events around a midnight. */
+export function eventAt(
+  branch: Pick<TestBranch, "empresa" | "sucursal">,
+  tipo: string,
+  chat: Record<string, unknown>,
+  at: number,
+  id = `evt-${++sequence}-${crypto.randomUUID()}`,
+) {
+  return { id, tipo, empresa: branch.empresa, sucursal: branch.sucursal, ocurrido_en: new Date(at).toISOString(), chat };
+}
+
+/** `PUT …/chats`, the reconciliation, with the branch's ingest key unless another is given. */
+export function putChats(branch: TestBranch, body: unknown, key = branch.key, target: Pick<TestBranch, "empresa" | "sucursal"> = branch): Promise<Response> {
+  return call(`/v1/empresas/${target.empresa}/sucursales/${target.sucursal}/chats`, {
+    method: "PUT",
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** The branch's Durable Object, for tests that look inside it. */
+export function branchObject(branch: Pick<TestBranch, "empresa" | "sucursal">) {
+  return env.BRANCH.getByName(`${branch.empresa}/${branch.sucursal}`);
+}
+
+/**
+ * What the branch has durably stored, read back from its SQLite (chats, daily figures, fence,
+ * version, remembered event ids) as plain JSON: equal before and after means nothing changed.
+ */
+export async function storedState(branch: Pick<TestBranch, "empresa" | "sucursal">) {
+  return runInDurableObject(branchObject(branch), (_instance, state) => {
+    const loaded = new BranchStore(state.storage.sql).load();
+    const eventIds = state.storage.sql.exec<{ id: string }>(`SELECT id FROM applied_events ORDER BY id`).toArray().map((row) => row.id);
+    return {
+      chats: [...loaded.chats.values()].sort((a, b) => a.id_resumen - b.id_resumen),
+      daily: [...loaded.daily].sort(([a], [b]) => a.localeCompare(b)),
+      fenceAt: loaded.fenceAt,
+      version: loaded.version,
+      eventIds,
+    };
+  });
 }

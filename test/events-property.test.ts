@@ -1,13 +1,16 @@
 /**
  * CONTRACT §3 as a property: whatever random events the helpdesk pushes (shuffled, duplicated,
- * late, across closes, reopenings and local midnight, over two branches of one empresa), each
- * response's counts and each branch's snapshot equal what the from-scratch reference model in
- * `reference-model.ts` computes for the same requests at the snapshot's own `generado_en`.
+ * late, across closes, reopenings and local midnight, over two branches of one empresa, with
+ * reconciliations in between), each response's counts and each branch's snapshot equal what the
+ * from-scratch reference model in `reference-model.ts` computes for the same requests at the
+ * snapshot's own `generado_en`; and what each Durable Object holds in memory is what it stored.
  */
+import { runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { postEvents, provisionBranch, readStatus, uniqueName } from "./helpers";
-import { ESTADOS, type RefEvent, ReferenceBranch, lastLocalMidnight } from "./reference-model";
+import { BranchStore } from "../src/branch/store";
+import { branchObject, postEvents, provisionBranch, putChats, readStatus, uniqueName } from "./helpers";
+import { ESTADOS, type RefEvent, type RefReconciliation, ReferenceBranch, lastLocalMidnight } from "./reference-model";
 
 const ZONES = [
   "America/Caracas",
@@ -46,6 +49,26 @@ const eventSpec = fc.record({
 });
 type EventSpec = typeof eventSpec extends fc.Arbitrary<infer T> ? T : never;
 
+/** A reconciliation sent before one of the requests; taken no earlier than the events sent so far. */
+const reconciliationSpec = fc.record({
+  branch: fc.constantFrom(0, 1),
+  beforeRequest: fc.nat(),
+  delaySeconds: fc.integer({ min: 0, max: 60 }),
+  /** Its earliest instant, when few or no events came before it. */
+  notBeforeMinutes: fc.integer({ min: 0, max: MAX_PAST_MIN }),
+  chats: fc.uniqueArray(
+    fc.record({
+      id_resumen: fc.integer({ min: 1, max: 6 }),
+      estado: fc.constantFrom(...ESTADOS),
+      waitMinutes: fc.option(fc.integer({ min: 0, max: 120 }), { nil: null }),
+      departamento: optional(fc.constantFrom(null, "Ventas", "Soporte")),
+      agente: optional(fc.constantFrom(null, "ana", "luis")),
+    }),
+    { selector: (chat) => chat.id_resumen, maxLength: 4 },
+  ),
+  cerrados_hoy: fc.integer({ min: 0, max: 50 }),
+});
+
 /** The events, then how they are delivered: a shuffle with duplicates, cut into requests. */
 const scenario = fc
   .record({
@@ -59,6 +82,7 @@ const scenario = fc
       order: fc.array(fc.integer(), { minLength: base.events.length, maxLength: base.events.length }),
       duplicates: fc.array(fc.tuple(fc.nat({ max: base.events.length - 1 }), fc.integer()), { maxLength: 15 }),
       cuts: fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 60 }),
+      reconciliations: fc.array(reconciliationSpec, { maxLength: 2 }),
     }),
   );
 
@@ -84,10 +108,23 @@ function toWire(spec: EventSpec, id: string, branch: { empresa: string; sucursal
   };
 }
 
+function reconciliationBody(spec: typeof reconciliationSpec extends fc.Arbitrary<infer T> ? T : never, takenAt: number): RefReconciliation {
+  return {
+    tomado_en: new Date(takenAt).toISOString(),
+    chats: spec.chats.map(({ waitMinutes, departamento, agente, ...chat }) => ({
+      ...chat,
+      ...(departamento === undefined ? {} : { departamento }),
+      ...(agente === undefined ? {} : { agente }),
+      espera_desde: waitMinutes === null ? null : new Date(takenAt - waitMinutes * MINUTE).toISOString(),
+    })),
+    cerrados_hoy: spec.cerrados_hoy,
+  };
+}
+
 describe("event ingestion against a from-scratch reference model", () => {
   it("answers every request's counts and serves every snapshot exactly as the reference computes them", async () => {
     await fc.assert(
-      fc.asyncProperty(scenario, async ({ base, order, duplicates, cuts }) => {
+      fc.asyncProperty(scenario, async ({ base, order, duplicates, cuts, reconciliations }) => {
         const empresa = uniqueName("emp");
         const branches = [
           await provisionBranch({ zona_horaria: base.zones[0], objetivo_respuesta_min: base.targets[0] }, empresa),
@@ -104,9 +141,27 @@ describe("event ingestion against a from-scratch reference model", () => {
           .sort((a, b) => a.key - b.key)
           .map(({ i }) => wire[i]);
 
+        const requests: (typeof deliveries)[] = [];
         for (let start = 0, cut = 0; start < deliveries.length; cut += 1) {
-          const request = deliveries.slice(start, start + cuts[cut % cuts.length]);
-          start += request.length;
+          requests.push(deliveries.slice(start, start + cuts[cut % cuts.length]));
+          start += requests[requests.length - 1].length;
+        }
+        const latestSent = [-Infinity, -Infinity];
+
+        for (const [index, request] of requests.entries()) {
+          for (const spec of reconciliations.filter((spec) => spec.beforeRequest % requests.length === index)) {
+            const takenAt = Math.max(latestSent[spec.branch] + spec.delaySeconds * 1000, now - spec.notBeforeMinutes * MINUTE);
+            const body = reconciliationBody(spec, takenAt);
+            const expected = references[spec.branch].reconcile(body);
+            latestSent[spec.branch] = Math.max(latestSent[spec.branch], takenAt);
+            const response = await putChats(branches[spec.branch], body);
+            expect(response.status).toBe(200);
+            expect(await response.json()).toEqual(expected);
+          }
+          for (const event of request) {
+            const i = event.sucursal === branches[0].sucursal ? 0 : 1;
+            latestSent[i] = Math.max(latestSent[i], Date.parse(event.ocurrido_en));
+          }
           const expected = { aceptados: 0, duplicados: 0, obsoletos: 0 };
           for (const [i, branch] of branches.entries()) {
             const counts = references[i].receive(request.filter((event) => event.sucursal === branch.sucursal));
@@ -131,6 +186,10 @@ describe("event ingestion against a from-scratch reference model", () => {
           }).toEqual(rest);
           // The contract fixes no order for the agents' list: compare it as a set.
           expect([...body.carga_por_agente].sort((a: any, b: any) => (a.agente < b.agente ? -1 : 1))).toEqual(carga_por_agente);
+          // Nothing lives only in memory: a restart would load exactly this state.
+          await runInDurableObject(branchObject(branch), (instance, state) => {
+            expect(new BranchStore(state.storage.sql).load()).toEqual((instance as unknown as { state: unknown }).state);
+          });
         }
       }),
       { numRuns: 30, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },

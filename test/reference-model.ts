@@ -2,8 +2,8 @@
  * A from-scratch reference of CONTRACT §1 and §3, written apart from `src/branch/` (it imports
  * nothing from it) so the property test can compare the real Durable Object against it. It is
  * deliberately naive: it keeps every request, decides which events were accepted, then rebuilds each
- * chat by replaying its accepted events in `ocurrido_en` order, and computes the figures from the
- * chats at one instant.
+ * chat by replaying its accepted events in `ocurrido_en` order (a reconciliation is a barrier that
+ * replaces the chats), and computes the figures from the chats at one instant.
  */
 
 const BOT = "icarobot_ia";
@@ -38,12 +38,22 @@ type RefChat = {
 
 type Answer = { at: number; waited: number; firstResponse: number | null };
 
+/** A reconciliation's body, as sent. */
+export type RefReconciliation = {
+  tomado_en: string;
+  chats: (Record<string, any> & { id_resumen: number; estado: string; espera_desde: string | null })[];
+  cerrados_hoy: number;
+};
+
+type LogEntry = { kind: "event"; event: RefEvent; at: number } | { kind: "reconciliation"; body: RefReconciliation; at: number };
+
 /** One branch as the helpdesk would compute it: the requests it was sent, in order. */
 export class ReferenceBranch {
   private readonly appliedIds = new Set<string>();
   private readonly lastAt = new Map<number, number>();
-  private readonly accepted: { event: RefEvent; at: number }[] = [];
-  private requestsWithChanges = 0;
+  private readonly log: LogEntry[] = [];
+  private fence = -Infinity;
+  private changes = 0;
 
   constructor(
     private readonly zone: string,
@@ -59,48 +69,90 @@ export class ReferenceBranch {
       const at = Date.parse(event.ocurrido_en);
       const last = this.lastAt.get(event.chat.id_resumen);
       if (this.appliedIds.has(event.id)) counts.duplicados += 1;
-      else if (last !== undefined && at < last) counts.obsoletos += 1;
+      else if (at < this.fence || (last !== undefined && at < last)) counts.obsoletos += 1;
       else {
         counts.aceptados += 1;
         this.appliedIds.add(event.id);
         this.lastAt.set(event.chat.id_resumen, at);
-        this.accepted.push({ event, at });
+        this.log.push({ kind: "event", event, at });
       }
     }
-    if (counts.aceptados > 0) this.requestsWithChanges += 1;
+    if (counts.aceptados > 0) this.changes += 1;
     return counts;
   }
 
-  /** Every chat rebuilt from scratch from its accepted events, and the answers they contained. */
-  private replay(): { chats: Map<number, RefChat>; answers: Answer[] } {
-    const byChat = new Map<number, { event: RefEvent; at: number }[]>();
-    for (const entry of this.accepted) {
-      const list = byChat.get(entry.event.chat.id_resumen) ?? [];
-      list.push(entry);
-      byChat.set(entry.event.chat.id_resumen, list);
-    }
-    const chats = new Map<number, RefChat>();
+  /**
+   * A reconciliation. The reference only covers one taken no earlier than every event the branch was
+   * sent before it (what a helpdesk does after an outage); an older one would discard newer events,
+   * which the contract leaves open.
+   */
+  reconcile(body: RefReconciliation): { chats: number } {
+    const at = Date.parse(body.tomado_en);
+    if ([...this.lastAt.values()].some((last) => last > at)) throw new Error("reference: reconciliation older than an event");
+    this.fence = Math.max(this.fence, at);
+    this.lastAt.clear();
+    this.log.push({ kind: "reconciliation", body, at });
+    this.changes += 1;
+    return { chats: body.chats.length };
+  }
+
+  /**
+   * Every chat rebuilt from scratch: between reconciliations, each chat's accepted events replayed in
+   * `ocurrido_en` order. Also the answers they contained and the closed count of each local day.
+   */
+  private replay(): { chats: Map<number, RefChat>; answers: Answer[]; closedByDay: Map<string, number> } {
+    let chats = new Map<number, RefChat>();
     const answers: Answer[] = [];
-    for (const [id, list] of byChat) {
-      list.sort((a, b) => a.at - b.at);
-      const chat: RefChat = {
-        fields: Object.fromEntries(DETAIL_FIELDS.map((name) => [name, null])),
-        open: false,
-        estado: "nuevo",
-        waitingSince: null,
-        closedAt: null,
-        firstWaitAt: null,
-        firstResponded: false,
-      };
-      for (const { event, at } of list) applyToChat(chat, event, at, answers);
-      chats.set(id, chat);
+    const closedByDay = new Map<string, number>();
+    const days: Days = {
+      close: (at) => {
+        const day = localDay(at, this.zone);
+        closedByDay.set(day, (closedByDay.get(day) ?? 0) + 1);
+      },
+      reopen: (closedAt) => {
+        const day = localDay(closedAt, this.zone);
+        closedByDay.set(day, Math.max(0, (closedByDay.get(day) ?? 0) - 1));
+      },
+    };
+    let segment: { event: RefEvent; at: number }[] = [];
+    const flush = () => {
+      for (const { event, at } of segment.sort((a, b) => a.at - b.at)) {
+        const id = event.chat.id_resumen;
+        if (!chats.has(id)) chats.set(id, blankChat());
+        applyToChat(chats.get(id)!, event, at, answers, days);
+      }
+      segment = [];
+    };
+    for (const entry of this.log) {
+      if (entry.kind === "event") {
+        segment.push(entry);
+        continue;
+      }
+      flush();
+      const previous = chats;
+      chats = new Map();
+      for (const listed of entry.body.chats) {
+        const chat = blankChat();
+        for (const name of DETAIL_FIELDS) chat.fields[name] = listed[name] ?? null;
+        chat.open = true;
+        chat.estado = listed.estado;
+        chat.waitingSince = listed.estado === BOT || listed.espera_desde === null ? null : Date.parse(listed.espera_desde);
+        // What the chat's history already said about its first wait still holds.
+        const before = previous.get(listed.id_resumen);
+        chat.firstWaitAt = before ? before.firstWaitAt : chat.waitingSince;
+        chat.firstResponded = before ? before.firstResponded : chat.waitingSince === null;
+        chats.set(listed.id_resumen, chat);
+      }
+      // `cerrados_hoy` is the closed count of the day it was taken on.
+      closedByDay.set(localDay(entry.at, this.zone), entry.body.cerrados_hoy);
     }
-    return { chats, answers };
+    flush();
+    return { chats, answers, closedByDay };
   }
 
   /** The snapshot's figures at `now`, in the wire format (only what the test compares). */
   snapshot(now: number) {
-    const { chats, answers } = this.replay();
+    const { chats, answers, closedByDay } = this.replay();
     const today = localDay(now, this.zone);
     const open = [...chats.entries()].filter(([, chat]) => chat.open);
     const waiting = open
@@ -129,7 +181,7 @@ export class ReferenceBranch {
       chat_asignados: count("asignado"),
       chat_icarobot_ia: count(BOT),
       chat_abiertos: open.length,
-      chat_cerrados: [...chats.values()].filter((chat) => chat.closedAt !== null && localDay(chat.closedAt, this.zone) === today).length,
+      chat_cerrados: closedByDay.get(today) ?? 0,
       chat_en_espera_del_cliente: open.filter(([, chat]) => chat.estado !== BOT && chat.waitingSince === null).length,
     };
     for (const [bucket, key] of BUCKETS) resumen[key] = detalle[bucket].length;
@@ -169,15 +221,31 @@ export class ReferenceBranch {
       metricas,
       carga_por_agente: [...agents.values()].sort((a, b) => (a.agente < b.agente ? -1 : a.agente > b.agente ? 1 : 0)),
       por_departamento: departments,
-      version: this.requestsWithChanges,
+      version: this.changes,
     };
   }
 }
 
+type Days = { close(at: number): void; reopen(closedAt: number): void };
+
+function blankChat(): RefChat {
+  return {
+    fields: Object.fromEntries(DETAIL_FIELDS.map((name) => [name, null])),
+    open: false,
+    estado: "nuevo",
+    waitingSince: null,
+    closedAt: null,
+    firstWaitAt: null,
+    firstResponded: false,
+  };
+}
+
 /** CONTRACT §3's rules for one event on one chat, read straight from the text. */
-function applyToChat(chat: RefChat, event: RefEvent, at: number, answers: Answer[]): void {
+function applyToChat(chat: RefChat, event: RefEvent, at: number, answers: Answer[], days: Days): void {
   for (const name of DETAIL_FIELDS) if (event.chat[name] !== undefined) chat.fields[name] = event.chat[name];
   const reopen = (estado: string) => {
+    // A reopened chat is no longer one closed today.
+    if (chat.closedAt !== null) days.reopen(chat.closedAt);
     chat.open = true;
     chat.closedAt = null;
     chat.estado = estado;
@@ -210,6 +278,7 @@ function applyToChat(chat: RefChat, event: RefEvent, at: number, answers: Answer
       break;
     case "chat.cerrado":
       if (chat.closedAt === null) {
+        days.close(at);
         chat.open = false;
         chat.waitingSince = null;
         chat.closedAt = at;

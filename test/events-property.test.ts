@@ -192,6 +192,7 @@ describe("event ingestion against a from-scratch reference model", () => {
           });
         }
       }),
+      // Each run provisions two branches; the time limit keeps a failing run's shrinking bounded.
       { numRuns: 30, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true },
     );
   }, 120_000);

@@ -3,6 +3,8 @@
  * Objects behind it. Every test provisions its own branch with a random name.
  */
 import { env, exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { BranchStore } from "../src/branch/store";
 
 export const ADMIN_TOKEN = "test-admin-token";
 export const BASE = "http://helpdesk.test";
@@ -98,6 +100,26 @@ export function seriePath(branch: Pick<TestBranch, "empresa" | "sucursal" | "tok
   return `/helpdesk-status/serie?${query}${extra}`;
 }
 
+/** An event for the branch at an exact instant (ms), for tests that place events around a midnight. */
+export function eventAt(
+  branch: Pick<TestBranch, "empresa" | "sucursal">,
+  tipo: string,
+  chat: Record<string, unknown>,
+  at: number,
+  id = `evt-${++sequence}-${crypto.randomUUID()}`,
+) {
+  return { id, tipo, empresa: branch.empresa, sucursal: branch.sucursal, ocurrido_en: new Date(at).toISOString(), chat };
+}
+
+/** `PUT …/chats`, the reconciliation, with the branch's ingest key unless another is given. */
+export function putChats(branch: TestBranch, body: unknown, key = branch.key, target: Pick<TestBranch, "empresa" | "sucursal"> = branch): Promise<Response> {
+  return call(`/v1/empresas/${target.empresa}/sucursales/${target.sucursal}/chats`, {
+    method: "PUT",
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
 /** The branch's Durable Object, for `runInDurableObject` and `runDurableObjectAlarm`. */
 export function branchObject(branch: Pick<TestBranch, "empresa" | "sucursal">) {
   return env.BRANCH.getByName(`${branch.empresa}/${branch.sucursal}`);
@@ -120,4 +142,22 @@ export async function branchFingerprint(branch: TestBranch) {
   // `metricas` and `minutos_espera` move with the clock alone, so they are left out.
   const { version, resumen_general, carga_por_agente, por_departamento } = body;
   return { version, resumen_general, carga_por_agente, por_departamento, chats, kv };
+}
+
+/**
+ * What the branch has durably stored, read back from its SQLite (chats, daily figures, fence,
+ * version, remembered event ids) as plain JSON: equal before and after means nothing changed.
+ */
+export async function storedState(branch: Pick<TestBranch, "empresa" | "sucursal">) {
+  return runInDurableObject(branchObject(branch), (_instance, state) => {
+    const loaded = new BranchStore(state.storage.sql).load();
+    const eventIds = state.storage.sql.exec<{ id: string }>(`SELECT id FROM applied_events ORDER BY id`).toArray().map((row) => row.id);
+    return {
+      chats: [...loaded.chats.values()].sort((a, b) => a.id_resumen - b.id_resumen),
+      daily: [...loaded.daily].sort(([a], [b]) => a.localeCompare(b)),
+      fenceAt: loaded.fenceAt,
+      version: loaded.version,
+      eventIds,
+    };
+  });
 }

@@ -135,11 +135,12 @@ export class Branch extends DurableObject<Env> {
           result.duplicados += 1;
           continue;
         }
-        seen.add(event.id);
+        // Only an applied id is a duplicate later: a stale event's copy is just as stale.
         if (applyEvent(this.state, event, settings) === "stale") {
           result.obsoletos += 1;
           continue;
         }
+        seen.add(event.id);
         result.aceptados += 1;
         touched.add(event.chat.id_resumen);
         this.store.recordApplied(event.id, now);

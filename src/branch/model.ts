@@ -195,12 +195,15 @@ export function applyEvent(state: BranchState, event: BranchEvent, settings: Set
 
   switch (event.tipo) {
     case "chat.actualizado": {
+      const firstWaitBefore = chat.firstWaitAt;
       if (!chat.open) open(state, chat, event.chat.estado ?? "nuevo", event.at);
       else if (event.chat.estado) changeEstado(chat, event.chat.estado, event.at);
       const explicit = event.chat.espera_desde;
       if (explicit !== undefined && chat.estado !== BOT) {
-        if (explicit === null) chat.waitingSince = null;
-        else startWait(chat, Date.parse(explicit));
+        chat.waitingSince = explicit === null ? null : Date.parse(explicit);
+        // The explicit wait replaces the one this event implied: if that was to be the chat's first
+        // wait, the first wait is the explicit one (or none yet), not `ocurrido_en`.
+        if (firstWaitBefore === null) chat.firstWaitAt = chat.waitingSince;
       }
       break;
     }

@@ -1,0 +1,137 @@
+/**
+ * The branch Durable Object's durability: its state survives a restart (reloaded from SQLite, the
+ * same snapshot), applied event ids are remembered at least 24 hours and forgotten by the alarm,
+ * and no SQL statement binds more than SQLite's 100 parameters.
+ */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { Branch } from "../src/branch/branch";
+import { BranchStore } from "../src/branch/store";
+import { branchObject, eventAt, provisionBranch, push, putChats, readStatus, storedState } from "./helpers";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** The object's private parts, for white-box checks only. */
+type Inside = { state: unknown; store: { sql: SqlStorage }; settings: unknown };
+const inside = (instance: Branch) => instance as unknown as Inside;
+
+describe("restart", () => {
+  it("serves the same snapshot after the object is evicted and reloaded from storage", async () => {
+    const branch = await provisionBranch({ zona_horaria: "Asia/Kathmandu" });
+    const now = Date.now();
+    await push(
+      branch,
+      eventAt(branch, "chat.actualizado", { id_resumen: 1, estado: "asignado", agente: "ana", departamento: "Ventas" }, now - 40.5 * MINUTE),
+      eventAt(branch, "chat.mensaje_agente", { id_resumen: 1 }, now - 35.5 * MINUTE),
+      eventAt(branch, "chat.mensaje_cliente", { id_resumen: 1 }, now - 12.5 * MINUTE),
+      eventAt(branch, "chat.actualizado", { id_resumen: 2, estado: "icarobot_ia" }, now - 3.5 * MINUTE),
+      eventAt(branch, "chat.actualizado", { id_resumen: 3 }, now - 70.5 * MINUTE),
+      eventAt(branch, "chat.cerrado", { id_resumen: 3 }, now - 1.5 * MINUTE),
+    );
+    const takenAt = now - 2 * MINUTE;
+    const reconciled = await putChats(branch, {
+      tomado_en: new Date(takenAt).toISOString(),
+      chats: [{ id_resumen: 4, estado: "pendiente", espera_desde: new Date(now - 25.5 * MINUTE).toISOString() }],
+      cerrados_hoy: 12,
+    });
+    expect(reconciled.status).toBe(200);
+    const late = eventAt(branch, "chat.cerrado", { id_resumen: 4 }, now - 0.5 * MINUTE);
+    await push(branch, late);
+    const { generado_en: _, ...before } = await readStatus(branch);
+
+    const stub = branchObject(branch);
+    await runInDurableObject(stub, (instance, state) => {
+      // What it keeps in memory is exactly what it would load from storage.
+      expect(new BranchStore(state.storage.sql).load()).toEqual(inside(instance).state);
+      (instance as unknown as { marker: boolean }).marker = true;
+    });
+    await expect(runInDurableObject(stub, (_instance, state) => state.abort("restart test"))).rejects.toThrow();
+    // A stub whose object was aborted stays broken; a new one reaches the reloaded object.
+    await runInDurableObject(branchObject(branch), (instance) => {
+      expect((instance as unknown as { marker?: boolean }).marker).toBeUndefined();
+    });
+
+    const { generado_en: __, ...after } = await readStatus(branch);
+    expect(after).toEqual(before);
+    // Its memory of applied ids and its reconciliation fence survived too.
+    expect(await push(branch, late)).toEqual({ aceptados: 0, duplicados: 1, obsoletos: 0 });
+    expect(await push(branch, eventAt(branch, "chat.actualizado", { id_resumen: 9 }, takenAt - 1000))).toEqual({ aceptados: 0, duplicados: 0, obsoletos: 1 });
+  });
+});
+
+describe("remembered event ids", () => {
+  it("keeps ids applied less than 25 hours ago and forgets older ones, in the alarm only", async () => {
+    const branch = await provisionBranch();
+    const now = Date.now();
+    const recent = eventAt(branch, "chat.actualizado", { id_resumen: 1 }, now - 2 * MINUTE);
+    const old = eventAt(branch, "chat.actualizado", { id_resumen: 2 }, now - 2 * MINUTE);
+    await push(branch, recent, old);
+    const stub = branchObject(branch);
+    await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      // As if applied 24 h 54 min and 25 h 6 min ago, and the last housekeeping long past.
+      sql.exec(`UPDATE applied_events SET applied_at = ? WHERE id = ?`, Date.now() - 24.9 * HOUR, recent.id);
+      sql.exec(`UPDATE applied_events SET applied_at = ? WHERE id = ?`, Date.now() - 25.1 * HOUR, old.id);
+      new BranchStore(sql).setMeta("pruned_at", 0);
+    });
+
+    // Ingestion does not prune: both are still remembered.
+    await push(branch, eventAt(branch, "chat.actualizado", { id_resumen: 3 }, now));
+    expect((await storedState(branch)).eventIds).toEqual(expect.arrayContaining([recent.id, old.id]));
+
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const ids = (await storedState(branch)).eventIds;
+    expect(ids).toContain(recent.id);
+    expect(ids).not.toContain(old.id);
+    expect(await push(branch, recent)).toMatchObject({ duplicados: 1 });
+    expect(await push(branch, old)).toMatchObject({ duplicados: 0 });
+  });
+
+  it("keeps its alarm set for the next housekeeping", async () => {
+    const branch = await provisionBranch();
+    await push(branch, eventAt(branch, "chat.actualizado", { id_resumen: 1 }, Date.now()));
+    const stub = branchObject(branch);
+    await runDurableObjectAlarm(stub);
+    const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThan(Date.now());
+    expect(alarm).toBeLessThanOrEqual(Date.now() + HOUR);
+  });
+});
+
+describe("SQLite bound parameters", () => {
+  it("never binds more than 100 parameters in one statement, even for 1000 events and a large reconciliation", async () => {
+    const branch = await provisionBranch();
+    const stub = branchObject(branch);
+    const now = Date.now();
+    const { max, calls } = await runInDurableObject(stub, async (instance, state) => {
+      const sql = inside(instance).store.sql;
+      const exec = sql.exec;
+      let max = 0;
+      let calls = 0;
+      sql.exec = function (this: SqlStorage, query: string, ...bindings: unknown[]) {
+        calls += 1;
+        max = Math.max(max, bindings.length);
+        return exec.call(this, query, ...bindings);
+      } as typeof sql.exec;
+      try {
+        const settings = inside(instance).settings as Parameters<Branch["applyEvents"]>[0];
+        const events = Array.from({ length: 1000 }, (_, i) => ({
+          id: `e${i}`,
+          tipo: (i % 3 ? "chat.actualizado" : "chat.mensaje_agente") as "chat.actualizado",
+          at: now - (1000 - i) * 1000,
+          chat: { id_resumen: i % 400, agente: "ana" },
+        }));
+        await instance.applyEvents(settings, events);
+        const chats = Array.from({ length: 2000 }, (_, i) => ({ id_resumen: i, estado: "nuevo" as const, espera_desde: null }));
+        await instance.reconcile(settings, now, chats, 5);
+        return { max, calls };
+      } finally {
+        sql.exec = exec;
+      }
+    });
+    expect(calls).toBeGreaterThan(3000);
+    expect(max).toBeLessThanOrEqual(100);
+    expect((await readStatus(branch)).resumen_general.chat_abiertos).toBe(2000);
+  });
+});

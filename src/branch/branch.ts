@@ -7,15 +7,10 @@
 import { DurableObject } from "cloudflare:workers";
 import type { ChatFields, IngestResult } from "../schemas/events";
 import type { StatusBody } from "../schemas/status";
-import {
-  type BranchEvent,
-  type BranchState,
-  type Settings,
-  applyEvent,
-  prune,
-  reconcile as reconcileState,
-} from "./model";
-import { type SnapshotOptions, buildSnapshot } from "./snapshot";
+import { ChatIndex, applyIndexed } from "./chat-index";
+import { type BranchEvent, type BranchState, type Settings, prune, reconcile as reconcileState } from "./model";
+import { type SerializedSnapshot, SnapshotMemo, nextMidnightCached } from "./snapshot-memo";
+import { type SnapshotOptions, buildSnapshot, snapshotValidUntil } from "./snapshot";
 import { BranchStore, EVENT_ID_RETENTION_MS } from "./store";
 
 const HOUR = 3_600_000;
@@ -32,6 +27,9 @@ export interface Timer {
 export class Branch extends DurableObject<Env> {
   private readonly store: BranchStore;
   private state!: BranchState;
+  /** Aggregates of the open chats, kept in step with `state` (see chat-index.ts). */
+  private index!: ChatIndex;
+  private readonly snapshots = new SnapshotMemo();
   private settings: Settings | null = null;
   private readonly timers: Timer[] = [
     {
@@ -45,9 +43,15 @@ export class Branch extends DurableObject<Env> {
     super(ctx, env);
     this.store = new BranchStore(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
-      this.state = this.store.load();
+      this.load();
       this.settings = this.store.loadSettings();
     });
+  }
+
+  private load(): void {
+    this.state = this.store.load();
+    this.index = ChatIndex.of(this.state);
+    this.snapshots.clear();
   }
 
   /** Records the branch's configuration (sent with every call, so a change reaches it at once). */
@@ -56,6 +60,7 @@ export class Branch extends DurableObject<Env> {
     if (!current || JSON.stringify(current) !== JSON.stringify(settings)) {
       this.store.saveSettings(settings);
       this.settings = settings;
+      this.snapshots.clear();
     }
     return settings;
   }
@@ -70,7 +75,7 @@ export class Branch extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.store.createTables();
-    this.state = this.store.load();
+    this.load();
     this.settings = null;
   }
 
@@ -89,7 +94,7 @@ export class Branch extends DurableObject<Env> {
           continue;
         }
         seen.add(event.id);
-        if (applyEvent(this.state, event, settings) === "stale") {
+        if (applyIndexed(this.state, this.index, event, settings) === "stale") {
           result.obsoletos += 1;
           continue;
         }
@@ -111,6 +116,7 @@ export class Branch extends DurableObject<Env> {
     this.useSettings(settings);
     this.writeThrough(() => {
       reconcileState(this.state, takenAt, chats, closedToday, settings);
+      this.index = ChatIndex.of(this.state);
       this.state.version += 1;
       this.store.deleteAllChats();
       for (const chat of this.state.chats.values()) this.store.saveChat(chat);
@@ -122,7 +128,21 @@ export class Branch extends DurableObject<Env> {
 
   async snapshot(settings: Settings, options: SnapshotOptions): Promise<StatusBody> {
     this.useSettings(settings);
-    return buildSnapshot(this.state, settings, Date.now(), options);
+    return buildSnapshot(this.state, settings, Date.now(), options, this.index);
+  }
+
+  /**
+   * The snapshot as JSON with its ETag, for the read path. Memoized per options: rebuilt only when
+   * the state or settings changed, or the clock moved a chat across a minute or bucket boundary
+   * (or past local midnight), so a body's `generado_en` is when its figures were last computed.
+   */
+  async serializedSnapshot(settings: Settings, options: SnapshotOptions): Promise<SerializedSnapshot> {
+    this.useSettings(settings);
+    const now = Date.now();
+    return this.snapshots.get(options, this.state.version, now, () => ({
+      body: buildSnapshot(this.state, settings, now, options, this.index),
+      validUntil: Math.min(snapshotValidUntil(this.index, now, options), nextMidnightCached(now, settings.zona_horaria)),
+    }));
   }
 
   async alarm(): Promise<void> {
@@ -161,7 +181,7 @@ export class Branch extends DurableObject<Env> {
     try {
       this.ctx.storage.transactionSync(change);
     } catch (error) {
-      this.state = this.store.load();
+      this.load();
       throw error;
     }
   }

@@ -1,6 +1,7 @@
 /**
  * The read endpoints' checks (CONTRACT §1), in the contract's order: missing parameters, invalid
- * identifiers, unknown branch (404), wrong token (401). One cached KV read per request.
+ * identifiers, unknown branch (404), wrong token (401), then the token's rate limit (429).
+ * One cached KV read per request.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
@@ -8,6 +9,7 @@ import { type BranchConfig, readBranchCached } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
 import { IDENTIFIER } from "../schemas/common";
 import { digestsEqual, sha256Hex } from "./crypto";
+import { enforceReadLimit } from "./rate-limit";
 
 export type BranchReader = { config: BranchConfig; tokenId: string };
 
@@ -34,6 +36,7 @@ export async function authorizeBranchRead(c: Context<AppEnv>): Promise<BranchRea
 
   const tokenId = await matchingTokenId(config, token!);
   if (!tokenId) throw new ApiError(401, MESSAGES.badToken);
+  await enforceReadLimit(c.env, config, tokenId);
   return { config, tokenId };
 }
 

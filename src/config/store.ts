@@ -2,6 +2,7 @@
  * All Workers KV access: branch configuration with its read-token hashes, and ingest keys.
  * The key schema is documented in kv-schema.md beside this file.
  */
+import type { LocationHint } from "../branch/location";
 import { DEFAULT_TARGET_MINUTES, DEFAULT_TIME_ZONE } from "../schemas/common";
 
 export type TokenRecord = { id: string; hash: string; etiqueta: string | null; creado_en: string };
@@ -12,6 +13,8 @@ export type BranchConfig = {
   nombre: string;
   zona_horaria: string;
   objetivo_respuesta_min: number;
+  /** Where its Durable Object is created; absent: derived from `zona_horaria` (branch/location.ts). */
+  ubicacion?: LocationHint;
   creado_en: string;
   actualizado_en: string;
   tokens: TokenRecord[];

@@ -4,7 +4,8 @@ import type { z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { requireAdmin } from "../auth/admin";
 import { randomId, randomSecret, sha256Hex } from "../auth/crypto";
-import { branchStub } from "../branch/stub";
+import { locationOf } from "../branch/location";
+import { branchStubFor } from "../branch/stub";
 import {
   type BranchConfig,
   deleteBranch,
@@ -17,6 +18,7 @@ import {
   writeIngestKey,
 } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
+import { invalidateSnapshots } from "../http/snapshot-cache";
 import { BranchSettingsInput, IngestKeyInput, TokenInput } from "../schemas/admin";
 import { IDENTIFIER } from "../schemas/common";
 
@@ -52,7 +54,7 @@ async function optionalJson<T extends z.ZodType>(request: Request, schema: T): P
 /** The configuration as shown to an administrator: token ids and labels, never a token or hash. */
 function view(config: BranchConfig) {
   const { tokens, ...settings } = config;
-  return { ...settings, tokens: tokens.map(({ id, etiqueta, creado_en }) => ({ id, etiqueta, creado_en })) };
+  return { ...settings, ubicacion: locationOf(config) ?? null, tokens: tokens.map(({ id, etiqueta, creado_en }) => ({ id, etiqueta, creado_en })) };
 }
 
 async function existingBranch(env: Env, empresa: string, sucursal: string): Promise<BranchConfig> {
@@ -71,7 +73,8 @@ admin.put(BRANCH, async (c) => {
   const existing = await readBranch(c.env.CONFIG, empresa, sucursal);
   const config: BranchConfig = { ...(existing ?? newBranchConfig(empresa, sucursal, now)), ...input, actualizado_en: now };
   await writeBranch(c.env.CONFIG, config);
-  await branchStub(c.env, empresa, sucursal).configure(settingsOf(config));
+  await branchStubFor(c.env, config).configure(settingsOf(config));
+  await invalidateSnapshots(empresa, sucursal);
   return c.json(view(config), existing ? 200 : 201);
 });
 
@@ -84,9 +87,9 @@ admin.get(BRANCH, async (c) => {
 admin.delete(BRANCH, async (c) => {
   const { empresa, sucursal } = c.req.param();
   identifiers({ empresa, sucursal });
-  await existingBranch(c.env, empresa, sucursal);
+  const config = await existingBranch(c.env, empresa, sucursal);
   await deleteBranch(c.env.CONFIG, empresa, sucursal);
-  await branchStub(c.env, empresa, sucursal).erase();
+  await branchStubFor(c.env, config).erase();
   return c.body(null, 204);
 });
 

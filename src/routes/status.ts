@@ -1,11 +1,16 @@
-/** `GET /helpdesk-status/`: a branch's live snapshot (CONTRACT §1). */
-import { Hono } from "hono";
+/**
+ * `GET /helpdesk-status/`: a branch's live snapshot (CONTRACT §1), served from a cache of at most
+ * one second (http/snapshot-cache.ts), with an ETag for conditional requests; HEAD and CORS too.
+ */
+import { type Context, Hono } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../app-env";
 import { authorizeBranchRead } from "../auth/branch-token";
-import { branchStub } from "../branch/stub";
+import type { SnapshotOptions } from "../branch/snapshot";
+import { branchStubFor } from "../branch/stub";
 import { settingsOf } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
+import { cachedSnapshot, etagMatches, snapshotCacheKey } from "../http/snapshot-cache";
 
 export const READ_METHODS = "GET, HEAD, OPTIONS";
 
@@ -22,12 +27,27 @@ status.use(
   }),
 );
 
+/** The snapshot's query options; an unknown value is 400 like any invalid parameter. */
+function snapshotOptions(c: Context<AppEnv>): SnapshotOptions {
+  const detalle = c.req.query("detalle");
+  if (detalle !== undefined && detalle !== "true" && detalle !== "false") throw new ApiError(400, MESSAGES.invalidParam("detalle"));
+  return { detalle: detalle !== "false" };
+}
+
 status.get("/", async (c) => {
+  const options = snapshotOptions(c);
   const { config } = await authorizeBranchRead(c);
-  const stub = branchStub(c.env, config.empresa, config.sucursal);
-  const body = await stub.snapshot(settingsOf(config), { detalle: true });
+  const snapshot = await cachedSnapshot(
+    snapshotCacheKey(config.empresa, config.sucursal, options),
+    () => branchStubFor(c.env, config).serializedSnapshot(settingsOf(config), options),
+    (promise) => c.executionCtx.waitUntil(promise),
+  );
+  // no-cache: browsers and proxies revalidate every poll; the ETag makes that cheap.
   c.header("Cache-Control", "no-cache");
-  return c.json(body);
+  c.header("ETag", snapshot.etag);
+  if (etagMatches(c.req.header("If-None-Match"), snapshot.etag)) return c.body(null, 304);
+  c.header("Content-Type", "application/json; charset=UTF-8");
+  return c.body(snapshot.json);
 });
 
 status.all("/", () => {

@@ -1,5 +1,6 @@
 /** Administration bodies (CONTRACT §4). */
 import { z } from "@hono/zod-openapi";
+import { LOCATION_HINTS } from "../branch/location";
 import { TimeZone } from "./common";
 
 export const BranchSettingsInput = z
@@ -7,6 +8,8 @@ export const BranchSettingsInput = z
     nombre: z.string().min(1).max(200).optional(),
     zona_horaria: TimeZone.optional(),
     objetivo_respuesta_min: z.number().positive().max(1440).optional(),
+    /** A Durable Object location hint; by default it follows `zona_horaria`. */
+    ubicacion: z.enum(LOCATION_HINTS).optional(),
   })
   .strict()
   .openapi("ConfiguracionSucursal");

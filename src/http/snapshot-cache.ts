@@ -15,7 +15,10 @@ export const FRESHNESS_MS = 1000;
 const EXPIRES_HEADER = "X-Snapshot-Expires";
 const MEMO_ENTRIES = 500;
 
-export type CachedSnapshot = SerializedSnapshot & { expiresAt: number };
+/** `bytes`: the JSON encoded once, not on every response (a detailed body can be megabytes). */
+export type CachedSnapshot = { etag: string; bytes: Uint8Array<ArrayBuffer>; expiresAt: number };
+
+const encoder = new TextEncoder();
 
 /** This isolate's copies, oldest first (a Map keeps insertion order). */
 const memo = new Map<string, CachedSnapshot>();
@@ -54,14 +57,14 @@ export async function cachedSnapshot(
   const hit = await cache.match(request);
   const hitExpires = Number(hit?.headers.get(EXPIRES_HEADER));
   if (hit && Date.now() < hitExpires) {
-    return remember(key, { json: await hit.text(), etag: hit.headers.get("ETag") ?? "", expiresAt: hitExpires });
+    return remember(key, { bytes: new Uint8Array(await hit.arrayBuffer()), etag: hit.headers.get("ETag") ?? "", expiresAt: hitExpires });
   }
 
   // Freshness counts from before the question: the answer reflects every event acknowledged by then.
   const askedAt = Date.now();
   const fresh = await load();
-  const entry = remember(key, { ...fresh, expiresAt: askedAt + FRESHNESS_MS });
-  const stored = new Response(entry.json, {
+  const entry = remember(key, { bytes: encoder.encode(fresh.json) as Uint8Array<ArrayBuffer>, etag: fresh.etag, expiresAt: askedAt + FRESHNESS_MS });
+  const stored = new Response(entry.bytes, {
     headers: {
       "Content-Type": "application/json; charset=UTF-8",
       ETag: entry.etag,

@@ -47,7 +47,7 @@ status.get("/", async (c) => {
   c.header("ETag", snapshot.etag);
   if (etagMatches(c.req.header("If-None-Match"), snapshot.etag)) return c.body(null, 304);
   c.header("Content-Type", "application/json; charset=UTF-8");
-  return c.body(snapshot.json);
+  return c.body(snapshot.bytes);
 });
 
 status.all("/", () => {

@@ -10,6 +10,7 @@ import { ChatIndex } from "../src/branch/chat-index";
 import type { BranchEvent, BranchState, Settings } from "../src/branch/model";
 import { buildSnapshot } from "../src/branch/snapshot";
 import type { BranchStore } from "../src/branch/store";
+import { ChatEvent } from "../src/schemas/events";
 import { referenceSnapshot } from "../test/reference-snapshot";
 
 const ESTADOS = ["nuevo", "pendiente", "asignado", "icarobot_ia"] as const;
@@ -165,9 +166,27 @@ async function probe(request: Request, env: Env): Promise<Response> {
   return Response.json(await stub.benchCosts(settings, options as Parameters<Branch["benchCosts"]>[1]));
 }
 
+/** The Worker's share of ingesting: JSON.parse of a batch body and each event's zod validation. */
+async function validationCost(request: Request): Promise<Response> {
+  const body = await request.text();
+  const rounds = 40;
+  const start = performance.now();
+  let events = 0;
+  for (let i = 0; i < rounds; i++) {
+    const { eventos } = JSON.parse(body) as { eventos: unknown[] };
+    for (const item of eventos) {
+      const result = ChatEvent.safeParse(item);
+      if (result.success) Date.parse(result.data.ocurrido_en);
+      events += 1;
+    }
+  }
+  return Response.json({ msPerEvent: (performance.now() - start) / events });
+}
+
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
     const path = new URL(request.url).pathname;
+    if (path === "/__probe/validate") return validationCost(request);
     if (path.startsWith("/__bare/")) return bare(request);
     if (path === "/__probe/costs") return probe(request, env);
     return app.fetch(request, env, ctx);

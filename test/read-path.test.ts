@@ -202,7 +202,7 @@ describe("per-token rate limit", () => {
       expect(refusedAgain.headers.get("Access-Control-Allow-Origin")).toBe("*");
     }
     expect((await call(statusPath({ ...branch, token: other.token }))).status).toBe(200);
-  });
+  }, 60_000);
 
   it("keys the limit by the token's id, never the token", async () => {
     const branch = await provisionBranch();

@@ -38,6 +38,13 @@ describe("freshness", () => {
     expect(after.resumen_general.chat_nuevos).toBe(1);
   });
 
+  it("shows a settings change made through this location on the next read", async () => {
+    const branch = await provisionBranch();
+    await readStatus(branch, "&detalle=false");
+    await admin("PUT", `/empresas/${branch.empresa}/sucursales/${branch.sucursal}`, { nombre: "Sede Norte" });
+    expect((await readStatus(branch, "&detalle=false")).sucursal.nombre).toBe("Sede Norte");
+  });
+
   it("serves a snapshot at most 1 s older than an event acknowledged elsewhere", async () => {
     const branch = await provisionBranch();
     const cachedAt = Date.now();

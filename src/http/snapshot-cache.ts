@@ -38,10 +38,11 @@ export function snapshotCacheKey(empresa: string, sucursal: string, options: Sna
  */
 export async function invalidateSnapshots(empresa: string, sucursal: string): Promise<void> {
   const prefix = branchPrefix(empresa, sucursal);
-  const keys = new Set([true, false].map((detalle) => snapshotCacheKey(empresa, sucursal, { detalle })));
-  for (const key of memo.keys()) if (key.startsWith(prefix)) keys.add(key);
+  // Only copies this isolate served (expired ones stay listed until evicted): an ingest-only
+  // isolate pays no Cache API round trip per batch.
+  const keys = [...memo.keys()].filter((key) => key.startsWith(prefix));
   for (const key of keys) memo.delete(key);
-  await Promise.all([...keys].map((key) => caches.default.delete(new Request(key))));
+  await Promise.all(keys.map((key) => caches.default.delete(new Request(key))));
 }
 
 export async function cachedSnapshot(

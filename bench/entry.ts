@@ -136,15 +136,17 @@ export class Branch extends ProductBranch {
   }
 }
 
-let bytes = "";
+/** Held encoded, as the product's read path holds its snapshots: the floor is sending them. */
+const slots = new Map<string, Uint8Array>();
 
 async function bare(request: Request): Promise<Response> {
   const path = new URL(request.url).pathname;
-  if (path === "/__bare/bytes" && request.method === "PUT") {
-    bytes = await request.text();
+  const slot = /^\/__bare\/bytes\/(\w+)$/.exec(path)?.[1];
+  if (slot && request.method === "PUT") {
+    slots.set(slot, new Uint8Array(await request.arrayBuffer()));
     return new Response(null, { status: 204 });
   }
-  if (path === "/__bare/bytes") return new Response(bytes, { headers: { "Content-Type": "application/json; charset=UTF-8" } });
+  if (slot) return new Response(slots.get(slot) ?? null, { headers: { "Content-Type": "application/json; charset=UTF-8" } });
   if (path === "/__bare/sink") {
     await request.arrayBuffer();
     return new Response('{"aceptados":0,"duplicados":0,"obsoletos":0}', { headers: { "Content-Type": "application/json" } });
@@ -183,9 +185,26 @@ async function validationCost(request: Request): Promise<Response> {
   return Response.json({ msPerEvent: (performance.now() - start) / events });
 }
 
+/**
+ * The Worker's own time per request for each path given (µs), the network and proxy left out:
+ * `app.fetch` called in a loop inside the isolate, bodies read, as a client would.
+ */
+async function readCost(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const { paths, times } = (await request.json()) as { paths: string[]; times: number };
+  const origin = new URL(request.url).origin;
+  const result: Record<string, number> = {};
+  for (const path of paths) {
+    const start = performance.now();
+    for (let i = 0; i < times; i++) await (await app.fetch(new Request(`${origin}${path}`), env, ctx)).arrayBuffer();
+    result[path] = ((performance.now() - start) / times) * 1000;
+  }
+  return Response.json(result);
+}
+
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
     const path = new URL(request.url).pathname;
+    if (path === "/__probe/read-cost") return readCost(request, env, ctx);
     if (path === "/__probe/validate") return validationCost(request);
     if (path.startsWith("/__bare/")) return bare(request);
     if (path === "/__probe/costs") return probe(request, env);

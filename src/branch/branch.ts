@@ -89,18 +89,18 @@ export class Branch extends DurableObject<Env> {
       const seen = new Set<string>();
       const touched = new Set<number>();
       for (const { event } of ordered) {
-        if (seen.has(event.id) || this.store.wasApplied(event.id)) {
+        if (seen.has(event.id) || !this.store.claimEventId(event.id, now)) {
           result.duplicados += 1;
           continue;
         }
         seen.add(event.id);
         if (applyIndexed(this.state, this.index, event, settings) === "stale") {
+          this.store.releaseEventId(event.id);
           result.obsoletos += 1;
           continue;
         }
         result.aceptados += 1;
         touched.add(event.chat.id_resumen);
-        this.store.recordApplied(event.id, now);
       }
       if (result.aceptados > 0) {
         this.state.version += 1;

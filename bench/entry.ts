@@ -65,6 +65,11 @@ export class Branch extends ProductBranch {
     return { open: this.internals.index.all.open };
   }
 
+  /** Wakes the object (after a restart it loads its state from storage) and counts its open chats. */
+  async benchOpen(): Promise<{ open: number }> {
+    return { open: this.internals.index.all.open };
+  }
+
   /** Median-free raw timings (ms) of one probe round; the driver takes medians over rounds. */
   async benchCosts(settings: Settings, options: { events: number; builds: number; detailBuilds: number; scans: number }) {
     const { state, index } = this.internals;
@@ -156,6 +161,7 @@ async function bare(request: Request): Promise<Response> {
 
 type ProbeRequest =
   | { action: "load"; name: string; n: number }
+  | { action: "open"; name: string }
   | { action: "costs"; name: string; events: number; builds: number; detailBuilds: number; scans: number };
 
 /** Loads an object with n open chats, or takes one round of timings inside it. */
@@ -165,6 +171,7 @@ async function probe(request: Request, env: Env): Promise<Response> {
   const settings: Settings = { empresa: "bench", sucursal: name, nombre: name, zona_horaria: "America/Caracas", objetivo_respuesta_min: 10 };
   const stub = env.BRANCH.getByName(`bench/${name}`) as unknown as DurableObjectStub<Branch>;
   if (action === "load") return Response.json(await stub.benchLoad(settings, (options as { n: number }).n));
+  if (action === "open") return Response.json(await stub.benchOpen());
   return Response.json(await stub.benchCosts(settings, options as Parameters<Branch["benchCosts"]>[1]));
 }
 

@@ -169,6 +169,13 @@ describe("HEAD and CORS", () => {
     expect(response.headers.get("Access-Control-Expose-Headers")).toContain("ETag");
   });
 
+  it("puts the CORS headers on errors too", async () => {
+    const branch = await provisionBranch();
+    const response = await call(statusPath({ ...branch, token: "not-a-valid-token-at-all" }), { headers: { Origin: "https://tablero.example" } });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("Access-Control-Allow-Origin")).toBe("*");
+  });
+
   it("answers a preflight without a token", async () => {
     const response = await call("/helpdesk-status/", {
       method: "OPTIONS",

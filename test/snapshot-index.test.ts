@@ -123,6 +123,15 @@ describe("the indexed snapshot", () => {
     expect(Object.keys(buildSnapshot(state, SETTINGS, START, { detalle: false }, index).por_departamento)).toEqual(["Alfa", "Media", "Zeta"]);
   });
 
+  it("keeps a department named __proto__ as data", () => {
+    const state = emptyState();
+    const index = new ChatIndex();
+    applyIndexed(state, index, { id: "p", tipo: "chat.actualizado", at: START, chat: { id_resumen: 1, departamento: "__proto__" } }, SETTINGS);
+    const body = buildSnapshot(state, SETTINGS, START, { detalle: false }, index);
+    expect(Object.keys(body.por_departamento)).toEqual(["__proto__"]);
+    expect(JSON.parse(JSON.stringify(body)).por_departamento).toEqual(JSON.parse('{"__proto__":{"chat_abiertos":1,"chat_esperando":1}}'));
+  });
+
   it("keeps a body true until snapshotValidUntil (or local midnight), with no event in between", () => {
     fc.assert(
       fc.property(

@@ -89,12 +89,14 @@ export function buildSnapshot(
   resumen.chat_cerrados = today.closed;
 
   const first = waiting.at(0);
-  const departments: StatusBody["por_departamento"] = {};
   const named = options.departamento === undefined ? [...index.departments.keys()].sort(byName) : [options.departamento];
-  for (const name of named) {
-    const department = index.departments.get(name);
-    if (department) departments[name] = { chat_abiertos: department.open, chat_esperando: department.waiting.size };
-  }
+  // Own properties through fromEntries: a department is free text, and "__proto__" must stay data.
+  const departments: StatusBody["por_departamento"] = Object.fromEntries(
+    named.flatMap((name) => {
+      const department = index.departments.get(name);
+      return department ? [[name, { chat_abiertos: department.open, chat_esperando: department.waiting.size }]] : [];
+    }),
+  );
 
   const body: StatusBody = {
     resumen_general: resumen,

@@ -69,7 +69,19 @@ const READ_ERRORS = errors(400, 401, 404, 405, 429);
 const CSV = { "text/csv": { schema: { type: "string" as const } } };
 const ETAG = { ETag: { schema: { type: "string" as const } }, "Cache-Control": { schema: { type: "string" as const } } };
 
+/** The CORS preflight of a public read endpoint: no credential, since browsers send none with it. */
+const preflight = (path: string) =>
+  createRoute({
+    method: "options",
+    path,
+    tags: ["lectura"],
+    summary: "Preflight CORS",
+    responses: { 204: { description: "Métodos y cabeceras permitidos (Access-Control-Allow-*)" }, ...errors() },
+  });
+
 const ROUTES = [
+  preflight("/helpdesk-status/"),
+  preflight("/helpdesk-status/serie"),
   createRoute({
     method: "get",
     path: "/health",

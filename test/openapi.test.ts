@@ -21,10 +21,10 @@ type Document = {
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
 };
 
-const METHODS = ["get", "put", "post", "delete", "patch"];
+const METHODS = ["get", "put", "post", "delete", "patch", "options"];
 
 /** Routes reachable without a credential. */
-const PUBLIC = new Set(["GET /health", "GET /openapi.json", "GET /monitor"]);
+const PUBLIC = new Set(["GET /health", "GET /openapi.json", "GET /monitor", "OPTIONS /helpdesk-status", "OPTIONS /helpdesk-status/serie"]);
 
 /** `METHOD /path/{param}` without a trailing slash, from either notation. */
 function routeKey(method: string, path: string): string {

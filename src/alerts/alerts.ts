@@ -5,7 +5,7 @@
  */
 import { EmailMessage } from "cloudflare:email";
 import { randomSecret } from "../auth/crypto";
-import type { Timer } from "../branch/branch";
+import type { BranchView, Timer } from "../branch/branch";
 import type { BranchState, Settings } from "../branch/model";
 import type { AlertDelivery, AlertRule, AlertRulesView } from "../schemas/alerts";
 import { type ChannelSettings, DELIVERY_TIMEOUT_MS, MAX_ATTEMPTS, type Transport, backoffMs, deliver } from "./channels";
@@ -51,7 +51,7 @@ export class BranchAlerts {
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
-    private readonly branch: () => { state: BranchState; settings: Settings | null },
+    private readonly branch: () => BranchView,
   ) {
     this.store = new AlertStore(ctx.storage.sql);
     this.rules = this.store.loadRules();
@@ -118,13 +118,13 @@ export class BranchAlerts {
 
   /** Evaluates every rule and puts what fired in the outbox, in one transaction. */
   evaluate(now: number): void {
-    const { state, settings } = this.branch();
+    const { state, settings, index } = this.branch();
     if (!settings || this.rules.length === 0) {
       this.checkAt = null;
       return;
     }
     const previous = new Map(this.rules.map((stored) => [stored.rule.id, stored.state]));
-    const result = evaluateRules(this.rulesView(), previous, state, settings, now);
+    const result = evaluateRules(this.rulesView(), previous, state, settings, now, index);
     const byId = new Map(this.rules.map((stored) => [stored.rule.id, stored.rule]));
     this.ctx.storage.transactionSync(() => {
       for (const stored of this.rules) {

@@ -4,6 +4,7 @@
  * the passing of time alone could change a rule's answer (the Durable Object sets its alarm there).
  */
 import { type BranchState, type Chat, type Settings, departmentOf, isWaitingForBusiness } from "../branch/model";
+import type { ChatIndex } from "../branch/chat-index";
 import { buildSnapshot, detail } from "../branch/snapshot";
 import type { AlertRule } from "../schemas/alerts";
 import type { ChatDetalle, StatusBody } from "../schemas/status";
@@ -52,12 +53,13 @@ export function evaluateRules(
   state: BranchState,
   settings: Settings,
   now: number,
+  index?: ChatIndex,
 ): Evaluation {
   const snapshots = new Map<string, StatusBody>();
   const snapshotFor = (department?: string) => {
     const key = department ?? "\u0000";
     let body = snapshots.get(key);
-    if (!body) snapshots.set(key, (body = buildSnapshot(state, settings, now, { departamento: department, detalle: false })));
+    if (!body) snapshots.set(key, (body = buildSnapshot(state, settings, now, { departamento: department, detalle: false }, index)));
     return body;
   };
 

@@ -1,7 +1,8 @@
 /**
  * The read endpoints' checks (CONTRACT §1), in the contract's order: missing parameters, invalid
- * identifiers and option values, unknown branch (404), wrong token (401). One cached KV read per request.
- * Failed lookups are rate limited per client address (probe-limit.ts).
+ * identifiers and option values, unknown branch (404), wrong token (401), then the token's rate
+ * limit (429). One cached KV read per request. Failed lookups are rate limited per client address
+ * (probe-limit.ts), so the 404/401 distinction cannot be used to enumerate at speed.
  */
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -11,6 +12,7 @@ import { ApiError, MESSAGES } from "../errors";
 import { IDENTIFIER } from "../schemas/common";
 import { digestsEqual, sha256Hex } from "./crypto";
 import { failedProbe } from "./probe-limit";
+import { enforceReadLimit } from "./rate-limit";
 
 export type BranchReader = { config: BranchConfig; tokenId: string };
 
@@ -47,6 +49,7 @@ export async function authorizeBranchRead<T>(c: Context<AppEnv>, options?: Query
 
   const tokenId = await matchingTokenId(config, token!);
   if (!tokenId) throw await failedProbe(c, new ApiError(401, MESSAGES.badToken));
+  await enforceReadLimit(c.env, config, tokenId);
   return { config, tokenId, options: parsed?.data };
 }
 

@@ -10,16 +10,11 @@ import { BranchAlerts } from "../alerts/alerts";
 import type { AlertHistory, AlertRule, AlertRulesView } from "../schemas/alerts";
 import type { ChatFields, IngestResult } from "../schemas/events";
 import type { SeriePoint, StatusBody } from "../schemas/status";
-import {
-  type BranchEvent,
-  type BranchState,
-  type Settings,
-  applyEvent,
-  prune,
-  reconcile as reconcileState,
-} from "./model";
+import { ChatIndex, applyIndexed } from "./chat-index";
 import { LiveFeed, readLiveUpgrade } from "./live";
-import { type SnapshotOptions, buildSnapshot } from "./snapshot";
+import { type BranchEvent, type BranchState, type Settings, prune, reconcile as reconcileState } from "./model";
+import { type SerializedSnapshot, SnapshotMemo, nextMidnightCached } from "./snapshot-memo";
+import { type SnapshotOptions, buildSnapshot, snapshotValidUntil } from "./snapshot";
 import { BranchStore, EVENT_ID_RETENTION_MS } from "./store";
 import { BranchHistory } from "./series";
 
@@ -34,11 +29,17 @@ export interface Timer {
   run(now: number): void | Promise<void>;
 }
 
+/** What the object's components read of the live state: the chats, their aggregates, the settings. */
+export type BranchView = { state: BranchState; index: ChatIndex; settings: Settings | null };
+
 export class Branch extends DurableObject<Env> {
   /** The minute-by-minute figures of `/helpdesk-status/serie`. */
-  private readonly history = new BranchHistory(this.ctx.storage.sql, () => ({ state: this.state, settings: this.settings }));
+  private readonly history = new BranchHistory(this.ctx.storage.sql, () => this.view());
   private readonly store: BranchStore;
   private state!: BranchState;
+  /** Aggregates of the open chats, kept in step with `state` (see chat-index.ts). */
+  private index!: ChatIndex;
+  private readonly snapshots = new SnapshotMemo();
   private settings: Settings | null = null;
   private readonly live: LiveFeed;
   private readonly alerts: BranchAlerts;
@@ -51,7 +52,7 @@ export class Branch extends DurableObject<Env> {
       snapshot: (options) => this.liveSnapshot(options),
       activeTokenIds: () => this.activeTokenIds(),
     });
-    this.alerts = new BranchAlerts(ctx, env, () => ({ state: this.state, settings: this.settings }));
+    this.alerts = new BranchAlerts(ctx, env, () => this.view());
     this.timers = [
       {
         // Housekeeping off the hot path: forget old event ids, closed chats and daily figures.
@@ -64,10 +65,16 @@ export class Branch extends DurableObject<Env> {
       ...this.alerts.timers,
     ];
     ctx.blockConcurrencyWhile(async () => {
-      this.state = this.store.load();
+      this.load();
       this.settings = this.store.loadSettings();
     });
     this.timers.push(this.history.timer);
+  }
+
+  private load(): void {
+    this.state = this.store.load();
+    this.index = ChatIndex.of(this.state);
+    this.snapshots.clear();
   }
 
   /** Records the branch's configuration (sent with every call, so a change reaches it at once). */
@@ -76,6 +83,7 @@ export class Branch extends DurableObject<Env> {
     if (!current || JSON.stringify(current) !== JSON.stringify(settings)) {
       this.store.saveSettings(settings);
       this.settings = settings;
+      this.snapshots.clear();
     }
     return settings;
   }
@@ -100,7 +108,7 @@ export class Branch extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
     this.store.createTables();
     this.alerts.reset();
-    this.state = this.store.load();
+    this.load();
     this.settings = null;
     this.history.reset();
   }
@@ -128,22 +136,21 @@ export class Branch extends DurableObject<Env> {
     const ordered = events.map((event, index) => ({ event, index })).sort((a, b) => a.event.at - b.event.at || a.index - b.index);
     const now = Date.now();
     this.writeThrough(() => {
-      const seen = new Set<string>();
       const touched = new Set<number>();
       for (const { event } of ordered) {
-        if (seen.has(event.id) || this.store.wasApplied(event.id)) {
+        // The claim also sees ids applied earlier in this same transaction.
+        if (!this.store.claimEventId(event.id, now)) {
           result.duplicados += 1;
           continue;
         }
         // Only an applied id is a duplicate later: a stale event's copy is just as stale.
-        if (applyEvent(this.state, event, settings) === "stale") {
+        if (applyIndexed(this.state, this.index, event, settings) === "stale") {
+          this.store.releaseEventId(event.id);
           result.obsoletos += 1;
           continue;
         }
-        seen.add(event.id);
         result.aceptados += 1;
         touched.add(event.chat.id_resumen);
-        this.store.recordApplied(event.id, now);
       }
       if (result.aceptados > 0) {
         this.state.version += 1;
@@ -159,6 +166,7 @@ export class Branch extends DurableObject<Env> {
     this.useSettings(settings);
     this.writeThrough(() => {
       reconcileState(this.state, takenAt, chats, closedToday, settings);
+      this.index = ChatIndex.of(this.state);
       this.state.version += 1;
       this.store.deleteAllChats();
       for (const chat of this.state.chats.values()) this.store.saveChat(chat);
@@ -170,7 +178,21 @@ export class Branch extends DurableObject<Env> {
 
   async snapshot(settings: Settings, options: SnapshotOptions): Promise<StatusBody> {
     this.useSettings(settings);
-    return buildSnapshot(this.state, settings, Date.now(), options);
+    return buildSnapshot(this.state, settings, Date.now(), options, this.index);
+  }
+
+  /**
+   * The snapshot as JSON with its ETag, for the read path. Memoized per options: rebuilt only when
+   * the state or settings changed, or the clock moved a chat across a minute or bucket boundary
+   * (or past local midnight), so a body's `generado_en` is when its figures were last computed.
+   */
+  async serializedSnapshot(settings: Settings, options: SnapshotOptions): Promise<SerializedSnapshot> {
+    this.useSettings(settings);
+    const now = Date.now();
+    return this.snapshots.get(options, this.state.version, now, () => ({
+      body: buildSnapshot(this.state, settings, now, options, this.index),
+      validUntil: Math.min(snapshotValidUntil(this.index, now, options), nextMidnightCached(now, settings.zona_horaria)),
+    }));
   }
 
   /** The WebSocket upgrade (CONTRACT §2), already authorised by the Worker. */
@@ -212,7 +234,11 @@ export class Branch extends DurableObject<Env> {
 
   /** The one way live pushes get a snapshot (the place to put a cache shared with `snapshot`). */
   private liveSnapshot(options: SnapshotOptions): StatusBody | null {
-    return this.settings && buildSnapshot(this.state, this.settings, Date.now(), options);
+    return this.settings && buildSnapshot(this.state, this.settings, Date.now(), options, this.index);
+  }
+
+  private view(): BranchView {
+    return { state: this.state, index: this.index, settings: this.settings };
   }
 
   /** Fresh from KV (not the edge-cached copy), so a revoked token's sockets close within a minute. */
@@ -244,7 +270,7 @@ export class Branch extends DurableObject<Env> {
     try {
       this.ctx.storage.transactionSync(change);
     } catch (error) {
-      this.state = this.store.load();
+      this.load();
       throw error;
     }
   }

@@ -3,7 +3,7 @@
  * `resumen_general` + `metricas` a minute, in its own SQLite table, kept 7 days.
  */
 import type { SeriePoint, StatusBody } from "../schemas/status";
-import type { Timer } from "./branch";
+import type { BranchView, Timer } from "./branch";
 import type { BranchState, Settings } from "./model";
 import { buildSnapshot } from "./snapshot";
 
@@ -67,7 +67,7 @@ export class BranchHistory {
 
   constructor(
     sql: SqlStorage,
-    private readonly current: () => { state: BranchState; settings: Settings | null },
+    private readonly current: () => BranchView,
   ) {
     this.store = new SeriesStore(sql);
     this.lastSample = this.store.lastMinute();
@@ -89,10 +89,10 @@ export class BranchHistory {
   }
 
   private sample(now: number): void {
-    const { state, settings } = this.current();
+    const { state, settings, index } = this.current();
     if (!settings) return;
     const minute = minuteOf(now);
-    this.store.write(minute, pointOf(minute, buildSnapshot(state, settings, now, { detalle: false })));
+    this.store.write(minute, pointOf(minute, buildSnapshot(state, settings, now, { detalle: false }, index)));
     this.store.forgetBefore(now - SERIES_RETENTION_MS);
     this.lastSample = minute;
   }

@@ -1,19 +1,12 @@
 /**
  * Builds the status body (CONTRACT §1) from the branch state at an instant. Pure: the same state,
- * settings, instant and options always give the same body.
+ * settings, instant and options always give the same body. It reads the chat index (chat-index.ts)
+ * rather than scanning every chat, and says how long a body stays true (`snapshotValidUntil`).
  */
 import { BUCKETS, type Bucket, type ChatDetalle, type ResumenGeneral, type StatusBody } from "../schemas/status";
 import { localDay } from "./local-day";
-import {
-  BOT,
-  type BranchState,
-  type Chat,
-  type Settings,
-  departmentOf,
-  isWaitingForBusiness,
-  isWaitingForCustomer,
-  splitDailyKey,
-} from "./model";
+import { ChatIndex, Group } from "./chat-index";
+import { BOT, type BranchState, type Chat, type Settings, splitDailyKey } from "./model";
 
 export type SnapshotOptions = { departamento?: string; detalle: boolean };
 
@@ -56,84 +49,72 @@ export function detail(chat: Chat, now: number): ChatDetalle {
   };
 }
 
-/** Longest-waiting first; equal waits by id, so the order is stable across reads. */
-function byLongestWait(a: Chat, b: Chat): number {
-  return (a.waitingSince as number) - (b.waitingSince as number) || a.id_resumen - b.id_resumen;
-}
+const EMPTY = new Group();
 
+/** Body-order of departments: by name, so it does not depend on which chat arrived first. */
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Reads the aggregates of `index` (kept in step with `state` by the Durable Object; built here
+ * from scratch when not given), so its cost is the size of its output, not the number of chats.
+ */
 export function buildSnapshot(
   state: BranchState,
   settings: Settings,
   now: number,
   options: SnapshotOptions,
+  index: ChatIndex = ChatIndex.of(state),
 ): StatusBody {
-  const inScope = (chat: Chat) => options.departamento === undefined || departmentOf(chat) === options.departamento;
-
-  const counts = { nuevo: 0, pendiente: 0, asignado: 0, icarobot_ia: 0 };
-  let waitingForCustomer = 0;
-  const waiting: Chat[] = [];
-  const agents = new Map<string, { chats_asignados: number; chats_esperando: number }>();
-  // A Map, not an object: a department is free text, and "__proto__" or "constructor" must stay data.
-  const departments = new Map<string, { chat_abiertos: number; chat_esperando: number }>();
-
-  for (const chat of state.chats.values()) {
-    if (!chat.open || !inScope(chat)) continue;
-    counts[chat.estado] += 1;
-    const waitsForBusiness = isWaitingForBusiness(chat);
-    if (waitsForBusiness) waiting.push(chat);
-    else if (isWaitingForCustomer(chat)) waitingForCustomer += 1;
-
-    let department = departments.get(departmentOf(chat));
-    if (!department) departments.set(departmentOf(chat), (department = { chat_abiertos: 0, chat_esperando: 0 }));
-    department.chat_abiertos += 1;
-    if (waitsForBusiness) department.chat_esperando += 1;
-
-    if (chat.agente !== null) {
-      let load = agents.get(chat.agente);
-      if (!load) agents.set(chat.agente, (load = { chats_asignados: 0, chats_esperando: 0 }));
-      load.chats_asignados += 1;
-      if (waitsForBusiness) load.chats_esperando += 1;
-    }
-  }
-  waiting.sort(byLongestWait);
+  const group = index.group(options.departamento) ?? EMPTY;
+  const waiting = group.waiting;
 
   const lists = Object.fromEntries(BUCKETS.map((bucket) => [bucket, [] as ChatDetalle[]])) as Record<Bucket, ChatDetalle[]>;
-  let totalWaitMs = 0;
-  for (const chat of waiting) {
-    const waited = waitedMs(chat, now);
-    totalWaitMs += waited;
-    lists[bucketOf(waited)].push(detail(chat, now));
+  if (options.detalle) {
+    for (const entry of waiting) lists[bucketOf(waitedMs(entry.chat, now))].push(detail(entry.chat, now));
   }
 
   const resumen = {
-    chat_nuevos: counts.nuevo,
-    chat_pendientes: counts.pendiente,
-    chat_asignados: counts.asignado,
-    chat_icarobot_ia: counts[BOT],
-    chat_abiertos: counts.nuevo + counts.pendiente + counts.asignado + counts.icarobot_ia,
+    chat_nuevos: group.counts.nuevo,
+    chat_pendientes: group.counts.pendiente,
+    chat_asignados: group.counts.asignado,
+    chat_icarobot_ia: group.counts[BOT],
+    chat_abiertos: group.counts.nuevo + group.counts.pendiente + group.counts.asignado + group.counts.icarobot_ia,
     chat_cerrados: 0,
-    chat_en_espera_del_cliente: waitingForCustomer,
+    chat_en_espera_del_cliente: group.waitingForCustomer,
   } as ResumenGeneral;
-  for (const bucket of BUCKETS) resumen[COUNT_KEYS[bucket]] = lists[bucket].length;
+  const counts = bucketCounts(group, now);
+  BUCKETS.forEach((bucket, i) => (resumen[COUNT_KEYS[bucket]] = counts[i]));
 
   const today = todaysFigures(state, settings, now, options.departamento);
   resumen.chat_cerrados = today.closed;
+
+  const first = waiting.at(0);
+  const named = options.departamento === undefined ? [...index.departments.keys()].sort(byName) : [options.departamento];
+  // Own properties through fromEntries: a department is free text, and "__proto__" must stay data.
+  const departments: StatusBody["por_departamento"] = Object.fromEntries(
+    named.flatMap((name) => {
+      const department = index.departments.get(name);
+      return department ? [[name, { chat_abiertos: department.open, chat_esperando: department.waiting.size }]] : [];
+    }),
+  );
 
   const body: StatusBody = {
     resumen_general: resumen,
     detalle_por_tiempo_espera: options.detalle ? lists : undefined,
     metricas: {
-      espera_maxima_min: waiting.length ? Math.floor(waitedMs(waiting[0], now) / MINUTE) : 0,
-      espera_promedio_min: waiting.length ? round1(totalWaitMs / waiting.length / MINUTE) : 0,
+      espera_maxima_min: first ? Math.floor(waitedMs(first.chat, now) / MINUTE) : 0,
+      espera_promedio_min: waiting.size ? round1(totalWaitMs(group, now) / waiting.size / MINUTE) : 0,
       primera_respuesta_promedio_min: today.firstResponses
         ? round1(today.firstResponseMs / today.firstResponses / MINUTE)
         : 0,
       nivel_servicio_pct: today.answered ? round1((100 * today.answeredOnTime) / today.answered) : 100,
     },
-    carga_por_agente: [...agents]
+    carga_por_agente: [...group.agents]
       .map(([agente, load]) => ({ agente, ...load }))
-      .sort((a, b) => b.chats_asignados - a.chats_asignados || a.agente.localeCompare(b.agente)),
-    por_departamento: Object.fromEntries(departments),
+      .sort(
+        (a, b) => b.chats_asignados - a.chats_asignados || a.agente.localeCompare(b.agente) || byName(a.agente, b.agente),
+      ),
+    por_departamento: departments,
     sucursal: {
       empresa: settings.empresa,
       sucursal: settings.sucursal,
@@ -145,6 +126,54 @@ export function buildSnapshot(
   };
   if (!options.detalle) delete body.detalle_por_tiempo_espera;
   return body;
+}
+
+/** The bucket counts by binary search: a wait of at least L minutes began at or before now - L. */
+function bucketCounts(group: Group, now: number): number[] {
+  const atLeast = BUCKET_LIMITS_MIN.slice(0, -1).map((limit) => group.waiting.countSinceAtOrBefore(now - limit * MINUTE));
+  const total = group.waiting.size;
+  // atLeast[i] = waits of at least BUCKET_LIMITS_MIN[i]; bucket i holds those between limit i-1 and i.
+  return BUCKETS.map((_, i) => (i === 0 ? total : atLeast[i - 1]) - (i < atLeast.length ? atLeast[i] : 0));
+}
+
+/** Σ max(0, now - since), exact: waits that begin after `now` count 0 and lie at the list's end. */
+function totalWaitMs(group: Group, now: number): number {
+  let sum = group.sumSince;
+  let started = group.waiting.size;
+  for (const entry of group.waiting.reversed()) {
+    if (entry.since <= now) break;
+    sum -= BigInt(entry.since);
+    started -= 1;
+  }
+  return Number(BigInt(started) * BigInt(now) - sum);
+}
+
+/**
+ * The first instant after `now` at which the body for these options may differ (other than its
+ * `generado_en`) with no event: a chat crossing a bucket boundary, or (with detail) any waiting
+ * chat's `minutos_espera` ticking, the longest wait ticking, or the mean wait's rounding moving.
+ * Local midnight is the caller's to add. Errs early, never late.
+ */
+export function snapshotValidUntil(index: ChatIndex, now: number, options: SnapshotOptions): number {
+  const group = index.group(options.departamento) ?? EMPTY;
+  const waiting = group.waiting;
+  if (waiting.size === 0) return Infinity;
+  const nextMinute = (since: number) => since + (Math.floor(Math.max(0, now - since) / MINUTE) + 1) * MINUTE;
+
+  let until = nextMinute(waiting.at(0)!.since);
+  if (options.detalle) {
+    for (const entry of waiting) until = Math.min(until, nextMinute(entry.since));
+  } else {
+    for (const limit of BUCKET_LIMITS_MIN.slice(0, -1)) {
+      const next = waiting.at(waiting.countSinceAtOrBefore(now - limit * MINUTE));
+      if (next) until = Math.min(until, next.since + limit * MINUTE);
+    }
+  }
+  // The mean grows at most a minute per minute; its rounding to 0.1 moves when it reaches k + 0.05.
+  const mean = totalWaitMs(group, now) / waiting.size / MINUTE;
+  const distance = (Math.round(mean * 10) + 0.5) / 10 - mean;
+  until = Math.min(until, now + Math.max(1, Math.floor(distance * MINUTE) - 1));
+  return until;
 }
 
 /** The day's figures since local midnight, for one department or (without one) for all. */

@@ -49,6 +49,19 @@ export class BranchStore {
     this.sql.exec(`INSERT OR IGNORE INTO applied_events (id, applied_at) VALUES (?, ?)`, eventId, now);
   }
 
+  /**
+   * Records an event id unless it is already there: true when it was new. One statement instead
+   * of a lookup and an insert, on the hot path of every event.
+   */
+  claimEventId(eventId: string, now: number): boolean {
+    return this.sql.exec(`INSERT OR IGNORE INTO applied_events (id, applied_at) VALUES (?, ?)`, eventId, now).rowsWritten > 0;
+  }
+
+  /** Forgets an id claimed for an event that turned out stale (stale events are not remembered). */
+  releaseEventId(eventId: string): void {
+    this.sql.exec(`DELETE FROM applied_events WHERE id = ?`, eventId);
+  }
+
   saveChat(chat: Chat): void {
     this.sql.exec(`INSERT OR REPLACE INTO chats (id, data) VALUES (?, ?)`, chat.id_resumen, JSON.stringify(chat));
   }

@@ -2,6 +2,7 @@
  * All Workers KV access: branch configuration with its read-token hashes, and ingest keys.
  * The key schema is documented in kv-schema.md beside this file.
  */
+import type { LocationHint } from "../branch/location";
 import { DEFAULT_TARGET_MINUTES, DEFAULT_TIME_ZONE } from "../schemas/common";
 
 export type TokenRecord = { id: string; hash: string; etiqueta: string | null; creado_en: string };
@@ -12,6 +13,8 @@ export type BranchConfig = {
   nombre: string;
   zona_horaria: string;
   objetivo_respuesta_min: number;
+  /** Where its Durable Object is created; absent: derived from `zona_horaria` (branch/location.ts). */
+  ubicacion?: LocationHint;
   creado_en: string;
   actualizado_en: string;
   tokens: TokenRecord[];
@@ -26,7 +29,16 @@ export type BranchSettings = Pick<
 export type IngestKey = { id: string; empresa: string; hash: string; etiqueta: string | null; creado_en: string };
 
 /** Hot-path reads may be served from the edge cache this long; see the revocation note in kv-schema.md. */
-const HOT_CACHE_TTL_SECONDS = 60;
+const HOT_CACHE_TTL_SECONDS = 55;
+
+/**
+ * And from this isolate's memory this long: a KV read, even from the edge cache, is I/O that costs
+ * a read more than everything else it does. Edge cache + isolate copy + KV propagation stay
+ * within the contract's 2 minutes for a revocation; a write through this isolate drops its copy.
+ */
+const ISOLATE_TTL_MS = 5_000;
+const ISOLATE_ENTRIES = 1_000;
+const isolateCopies = new Map<string, { config: BranchConfig | null; until: number }>();
 
 const branchKey = (empresa: string, sucursal: string) => `sucursal:${empresa}/${sucursal}`;
 const ingestKeyKey = (id: string) => `clave-ingesta:${id}`;
@@ -49,9 +61,16 @@ export function newBranchConfig(empresa: string, sucursal: string, now: string):
   };
 }
 
-/** For request handling: may be up to `HOT_CACHE_TTL_SECONDS` stale. */
-export function readBranchCached(kv: KVNamespace, empresa: string, sucursal: string) {
-  return kv.get<BranchConfig>(branchKey(empresa, sucursal), { type: "json", cacheTtl: HOT_CACHE_TTL_SECONDS });
+/** For request handling: may be up to `HOT_CACHE_TTL_SECONDS` + `ISOLATE_TTL_MS` stale. */
+export async function readBranchCached(kv: KVNamespace, empresa: string, sucursal: string): Promise<BranchConfig | null> {
+  const key = branchKey(empresa, sucursal);
+  const held = isolateCopies.get(key);
+  if (held && Date.now() < held.until) return held.config;
+  const config = await kv.get<BranchConfig>(key, { type: "json", cacheTtl: HOT_CACHE_TTL_SECONDS });
+  isolateCopies.delete(key);
+  if (isolateCopies.size >= ISOLATE_ENTRIES) isolateCopies.delete(isolateCopies.keys().next().value!);
+  isolateCopies.set(key, { config, until: Date.now() + ISOLATE_TTL_MS });
+  return config;
 }
 
 /** For administration: the latest written value. */
@@ -60,10 +79,12 @@ export function readBranch(kv: KVNamespace, empresa: string, sucursal: string) {
 }
 
 export function writeBranch(kv: KVNamespace, config: BranchConfig) {
+  isolateCopies.delete(branchKey(config.empresa, config.sucursal));
   return kv.put(branchKey(config.empresa, config.sucursal), JSON.stringify(config));
 }
 
 export function deleteBranch(kv: KVNamespace, empresa: string, sucursal: string) {
+  isolateCopies.delete(branchKey(empresa, sucursal));
   return kv.delete(branchKey(empresa, sucursal));
 }
 

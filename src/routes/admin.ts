@@ -4,8 +4,9 @@ import type { z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env";
 import { requireAdmin } from "../auth/admin";
 import { randomId, randomSecret, sha256Hex } from "../auth/crypto";
-import { branchStub } from "../branch/stub";
 import { AlertRulesInput } from "../schemas/alerts";
+import { locationOf } from "../branch/location";
+import { branchStubFor } from "../branch/stub";
 import {
   type BranchConfig,
   deleteBranch,
@@ -18,6 +19,7 @@ import {
   writeIngestKey,
 } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
+import { invalidateSnapshots } from "../http/snapshot-cache";
 import { BranchSettingsInput, type BranchView, type IngestKeyCreated, IngestKeyInput, type TokenCreated, TokenInput } from "../schemas/admin";
 import { IDENTIFIER } from "../schemas/common";
 
@@ -53,7 +55,7 @@ async function optionalJson<T extends z.ZodType>(request: Request, schema: T): P
 /** The configuration as shown to an administrator: token ids and labels, never a token or hash. */
 function view(config: BranchConfig): BranchView {
   const { tokens, ...settings } = config;
-  return { ...settings, tokens: tokens.map(({ id, etiqueta, creado_en }) => ({ id, etiqueta, creado_en })) };
+  return { ...settings, ubicacion: locationOf(config) ?? null, tokens: tokens.map(({ id, etiqueta, creado_en }) => ({ id, etiqueta, creado_en })) };
 }
 
 async function existingBranch(env: Env, empresa: string, sucursal: string): Promise<BranchConfig> {
@@ -72,7 +74,8 @@ admin.put(BRANCH, async (c) => {
   const existing = await readBranch(c.env.CONFIG, empresa, sucursal);
   const config: BranchConfig = { ...(existing ?? newBranchConfig(empresa, sucursal, now)), ...input, actualizado_en: now };
   await writeBranch(c.env.CONFIG, config);
-  await branchStub(c.env, empresa, sucursal).configure(settingsOf(config));
+  await branchStubFor(c.env, config).configure(settingsOf(config));
+  await invalidateSnapshots(empresa, sucursal);
   return c.json(view(config), existing ? 200 : 201);
 });
 
@@ -85,9 +88,9 @@ admin.get(BRANCH, async (c) => {
 admin.delete(BRANCH, async (c) => {
   const { empresa, sucursal } = c.req.param();
   identifiers({ empresa, sucursal });
-  await existingBranch(c.env, empresa, sucursal);
+  const config = await existingBranch(c.env, empresa, sucursal);
   await deleteBranch(c.env.CONFIG, empresa, sucursal);
-  await branchStub(c.env, empresa, sucursal).erase();
+  await branchStubFor(c.env, config).erase();
   return c.body(null, 204);
 });
 
@@ -149,19 +152,19 @@ admin.put(`${BRANCH}/alertas`, async (c) => {
   identifiers({ empresa, sucursal });
   const input = await optionalJson(c.req.raw, AlertRulesInput);
   const config = await existingBranch(c.env, empresa, sucursal);
-  return c.json(await branchStub(c.env, empresa, sucursal).setAlertRules(settingsOf(config), input.reglas));
+  return c.json(await branchStubFor(c.env, config).setAlertRules(settingsOf(config), input.reglas));
 });
 
 admin.get(`${BRANCH}/alertas`, async (c) => {
   const { empresa, sucursal } = c.req.param();
   identifiers({ empresa, sucursal });
-  await existingBranch(c.env, empresa, sucursal);
-  return c.json(await branchStub(c.env, empresa, sucursal).alertRules());
+  const config = await existingBranch(c.env, empresa, sucursal);
+  return c.json(await branchStubFor(c.env, config).alertRules());
 });
 
 admin.get(`${BRANCH}/alertas/historial`, async (c) => {
   const { empresa, sucursal } = c.req.param();
   identifiers({ empresa, sucursal });
-  await existingBranch(c.env, empresa, sucursal);
-  return c.json(await branchStub(c.env, empresa, sucursal).alertHistory());
+  const config = await existingBranch(c.env, empresa, sucursal);
+  return c.json(await branchStubFor(c.env, config).alertHistory());
 });

@@ -7,10 +7,11 @@ import { Hono } from "hono";
 import type { z } from "@hono/zod-openapi";
 import { type IngestEnv, requireIngestKey } from "../auth/ingest-key";
 import type { BranchEvent } from "../branch/model";
-import { branchStub } from "../branch/stub";
+import { branchStubFor } from "../branch/stub";
 import { type BranchConfig, readBranchCached, settingsOf } from "../config/store";
 import { ApiError, type FieldError, MESSAGES } from "../errors";
 import { readJsonBody } from "../http/read-json";
+import { invalidateSnapshots } from "../http/snapshot-cache";
 import { IDENTIFIER } from "../schemas/common";
 import { ChatEvent, type IngestResult, MAX_EVENTS_PER_REQUEST, Reconciliation } from "../schemas/events";
 
@@ -88,9 +89,10 @@ events.post("/events", async (c) => {
   const results = await Promise.all(
     [...groups].map(([sucursal, group]) => {
       const config = configs.get(sucursal)!;
-      return branchStub(c.env, config.empresa, sucursal).applyEvents(settingsOf(config), group);
+      return branchStubFor(c.env, config).applyEvents(settingsOf(config), group);
     }),
   );
+  await Promise.all([...groups.keys()].map((sucursal) => invalidateSnapshots(c.get("ingestEmpresa"), sucursal)));
   const total: IngestResult = { aceptados: 0, duplicados: 0, obsoletos: 0 };
   for (const result of results) {
     total.aceptados += result.aceptados;
@@ -129,6 +131,8 @@ events.put("/empresas/:empresa/sucursales/:sucursal/chats", async (c) => {
     ids.add(chat.id_resumen);
   });
   const config = (await branchesOf(c.env, c.get("ingestEmpresa"), [{ empresa, sucursal }])).get(sucursal)!;
-  const stub = branchStub(c.env, empresa, sucursal);
-  return c.json(await stub.reconcile(settingsOf(config), takenAt, result.data.chats, result.data.cerrados_hoy));
+  const stub = branchStubFor(c.env, config);
+  const reconciled = await stub.reconcile(settingsOf(config), takenAt, result.data.chats, result.data.cerrados_hoy);
+  await invalidateSnapshots(empresa, sucursal);
+  return c.json(reconciled);
 });

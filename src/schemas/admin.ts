@@ -1,5 +1,6 @@
 /** Administration bodies (CONTRACT §4). */
 import { z } from "@hono/zod-openapi";
+import { LOCATION_HINTS } from "../branch/location";
 import { TimeZone } from "./common";
 
 export const BranchSettingsInput = z
@@ -7,6 +8,8 @@ export const BranchSettingsInput = z
     nombre: z.string().min(1).max(200).optional(),
     zona_horaria: TimeZone.optional(),
     objetivo_respuesta_min: z.number().positive().max(1440).optional(),
+    /** A Durable Object location hint; by default it follows `zona_horaria`. */
+    ubicacion: z.enum(LOCATION_HINTS).optional(),
   })
   .strict()
   .openapi("ConfiguracionSucursal");
@@ -32,6 +35,7 @@ export const BranchView = z
     nombre: z.string(),
     zona_horaria: z.string(),
     objetivo_respuesta_min: z.number(),
+    ubicacion: z.enum(LOCATION_HINTS).nullable().openapi({ description: "Pista de ubicación del Durable Object (explícita o deducida de la zona horaria)" }),
     creado_en: z.string(),
     actualizado_en: z.string(),
     tokens: z.array(z.object({ id: z.string(), etiqueta: z.string().nullable(), creado_en: z.string() })),

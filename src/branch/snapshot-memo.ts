@@ -1,0 +1,63 @@
+/**
+ * The Durable Object's memo of its serialized snapshots, one per set of options: a read between
+ * two changes returns the same JSON string (and ETag) without building or serializing anything.
+ */
+import type { StatusBody } from "../schemas/status";
+import { nextLocalMidnight } from "./local-day";
+import type { SnapshotOptions } from "./snapshot";
+
+export type SerializedSnapshot = { json: string; etag: string };
+
+type Built = { body: StatusBody; validUntil: number };
+type Entry = SerializedSnapshot & { version: number; validUntil: number };
+
+/** `departamento` comes from the query: cap how many option sets are remembered. */
+const MAX_ENTRIES = 32;
+
+export function optionsKey(options: SnapshotOptions): string {
+  return `${options.detalle ? 1 : 0}:${options.departamento ?? ""}`;
+}
+
+/** FNV-1a, to tell option sets apart in an ETag without putting user text in a header. */
+function shortHash(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(36);
+}
+
+export class SnapshotMemo {
+  private readonly entries = new Map<string, Entry>();
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  /** The memoized snapshot for these options if still true at `now`, else `build()`'s, remembered. */
+  get(options: SnapshotOptions, version: number, now: number, build: () => Built): SerializedSnapshot {
+    const key = optionsKey(options);
+    const current = this.entries.get(key);
+    if (current && current.version === version && now < current.validUntil) return current;
+
+    const { body, validUntil } = build();
+    // The build instant and version name the bytes: a strong validator for this URL's body.
+    const entry: Entry = {
+      json: JSON.stringify(body),
+      etag: `"${version}-${now.toString(36)}-${shortHash(key)}"`,
+      version,
+      validUntil,
+    };
+    if (!current && this.entries.size >= MAX_ENTRIES) this.entries.clear();
+    this.entries.set(key, entry);
+    return entry;
+  }
+}
+
+let midnight = { zone: "", from: 0, at: 0 };
+
+/** `nextLocalMidnight`, remembered for the day: it takes a few dozen time-zone conversions. */
+export function nextMidnightCached(now: number, zone: string): number {
+  if (midnight.zone !== zone || now < midnight.from || now >= midnight.at) {
+    midnight = { zone, from: now, at: nextLocalMidnight(now, zone) };
+  }
+  return midnight.at;
+}

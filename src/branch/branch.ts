@@ -33,8 +33,6 @@ export interface Timer {
 export type BranchView = { state: BranchState; index: ChatIndex; settings: Settings | null };
 
 export class Branch extends DurableObject<Env> {
-  /** The minute-by-minute figures of `/helpdesk-status/serie`. */
-  private readonly history = new BranchHistory(this.ctx.storage.sql, () => this.view());
   private readonly store: BranchStore;
   private state!: BranchState;
   /** Aggregates of the open chats, kept in step with `state` (see chat-index.ts). */
@@ -43,6 +41,8 @@ export class Branch extends DurableObject<Env> {
   private settings: Settings | null = null;
   private readonly live: LiveFeed;
   private readonly alerts: BranchAlerts;
+  /** The minute-by-minute figures of `/helpdesk-status/serie`. */
+  private readonly history: BranchHistory;
   private readonly timers: Timer[];
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -53,6 +53,7 @@ export class Branch extends DurableObject<Env> {
       activeTokenIds: () => this.activeTokenIds(),
     });
     this.alerts = new BranchAlerts(ctx, env, () => this.view());
+    this.history = new BranchHistory(ctx.storage.sql, () => this.view());
     this.timers = [
       {
         // Housekeeping off the hot path: forget old event ids, closed chats and daily figures.
@@ -63,12 +64,13 @@ export class Branch extends DurableObject<Env> {
       this.live.timer,
       // Alert rules crossing in time, and the delivery outbox.
       ...this.alerts.timers,
+      // One history sample a minute while the branch is configured.
+      this.history.timer,
     ];
     ctx.blockConcurrencyWhile(async () => {
       this.load();
       this.settings = this.store.loadSettings();
     });
-    this.timers.push(this.history.timer);
   }
 
   private load(): void {

@@ -214,8 +214,19 @@ async function readPath(branch) {
   const query = (extra = "") => `/helpdesk-status/?${new URLSearchParams({ token: branch.token, empresa: branch.empresa, sucursal: branch.sucursal })}${extra}`;
   const detailBytes = await (await fetch(`${BASE}${query()}`)).text();
   const lightBytes = await (await fetch(`${BASE}${query("&detalle=false")}`)).text();
+  // The bare slots live in the isolate's memory: if wrangler dev restarts the isolate they are empty
+  // and the "limit" would be an empty 200. So they are filled, checked, and checked again after.
+  const checkSlots = async (when) => {
+    for (const [slot, bytes] of [["detail", detailBytes], ["light", lightBytes]]) {
+      const served = await (await fetch(`${BASE}/__bare/bytes/${slot}`)).text();
+      if (Buffer.byteLength(served) !== Buffer.byteLength(bytes)) {
+        throw new Error(`bare slot "${slot}" ${when} serves ${Buffer.byteLength(served)} bytes, not ${Buffer.byteLength(bytes)}: the comparison would be void`);
+      }
+    }
+  };
   await fetch(`${BASE}/__bare/bytes/detail`, { method: "PUT", body: detailBytes });
   await fetch(`${BASE}/__bare/bytes/light`, { method: "PUT", body: lightBytes });
+  await checkSlots("before the rounds");
   const results = await interleaved({
     health: () => ({ url: `${BASE}/health` }),
     status_light: () => ({ url: `${BASE}${query("&detalle=false")}` }),
@@ -223,6 +234,7 @@ async function readPath(branch) {
     status_detail: () => ({ url: `${BASE}${query()}` }),
     bare_detail_bytes: () => ({ url: `${BASE}/__bare/bytes/detail` }),
   });
+  await checkSlots("after the rounds");
   // The Worker's own time per request (network and proxy left out), medians of 5 rounds of 500.
   const inside = { health: [], status_light: [], status_detail: [] };
   for (let i = 0; i < 5; i++) {
@@ -416,6 +428,11 @@ async function main() {
     await loadChats(writer, N);
 
     const read = await readPath(reader);
+    if (process.env.BENCH_ONLY === "read") {
+      // A quick look at the read path alone (about a minute): printed, no results files written.
+      console.log(JSON.stringify(read, null, 2));
+      return;
+    }
     const ingest = await ingestPath(writer);
     const object = await objectCosts(server.child.pid);
     await server.stop();

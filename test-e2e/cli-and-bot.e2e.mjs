@@ -15,6 +15,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
+import { startWrangler } from "./server.mjs";
 
 const PORT = Number(process.env.E2E_PORT ?? 8798);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -50,18 +51,6 @@ function run(command, args, { env = {}, input, timeoutMs = COMMAND_MS } = {}) {
 const CLI_ENV = { HELPDESK_URL: BASE, ADMIN_TOKEN };
 const cli = (...args) => run("node", ["scripts/admin.mjs", ...args], { env: CLI_ENV });
 const bot = (...args) => run("node", ["examples/alert-bot.mjs", ...args]);
-
-async function waitForHealth(server) {
-  const deadline = Date.now() + STARTUP_MS;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`wrangler dev exited with ${server.exitCode}`);
-    try {
-      if ((await fetch(`${BASE}/health`, { signal: AbortSignal.timeout(2000) })).ok) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`no answer on ${BASE}/health within ${STARTUP_MS / 1000} s`);
-}
 
 /** A loopback webhook receiver standing in for Slack or the customer's endpoint. */
 async function startReceiver() {
@@ -207,26 +196,23 @@ async function testReadme() {
 }
 
 const stateDir = mkdtempSync(join(tmpdir(), "helpdesk-e2e-"));
-const server = spawn(
-  "npx",
-  ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", join(stateDir, "state"), "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--log-level", "warn"],
-  { detached: true, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } },
-);
+let server;
 try {
-  await waitForHealth(server);
+  server = await startWrangler({
+    port: PORT,
+    persistTo: join(stateDir, "state"),
+    adminToken: ADMIN_TOKEN,
+    // Outside stateDir, which is removed at the end: a failed run keeps its log.
+    logFile: join(tmpdir(), `helpdesk-e2e-cli-${PORT}.log`),
+    timeoutMs: STARTUP_MS,
+  });
   await testOpenApi();
   await testCliAndBot(stateDir);
   await testReadme();
 } catch (error) {
   check("end-to-end run", false, error.stack ?? String(error));
 } finally {
-  try {
-    process.kill(-server.pid, "SIGTERM");
-  } catch {}
-  await Promise.race([once(server, "exit"), new Promise((resolve) => setTimeout(resolve, 10_000))]);
-  try {
-    process.kill(-server.pid, "SIGKILL");
-  } catch {}
+  await server?.stop();
   rmSync(stateDir, { recursive: true, force: true });
 }
 console.log(`\ne2e: ${passed} passed, ${failed} failed`);

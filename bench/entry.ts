@@ -6,8 +6,8 @@
  *   builds) at a given number of open chats, with the floors they are compared with.
  */
 import app, { Branch as ProductBranch } from "../src/index";
-import { ChatIndex, applyIndexed } from "../src/branch/chat-index";
-import type { BranchEvent, BranchState, Settings } from "../src/branch/model";
+import { ChatIndex } from "../src/branch/chat-index";
+import { type BranchEvent, type BranchState, type BranchSettings, applyIndexed } from "../src/branch/model";
 import { buildSnapshot } from "../src/branch/snapshot";
 import type { BranchStore } from "../src/branch/store";
 import { ChatEvent } from "../src/schemas/events";
@@ -33,7 +33,7 @@ export class Branch extends ProductBranch {
   }
 
   /** Opens `n` chats through the real ingest path: 10 % with the bot, a third of the rest answered. */
-  async benchLoad(settings: Settings, n: number): Promise<{ open: number }> {
+  async benchLoad(settings: BranchSettings, n: number): Promise<{ open: number }> {
     const rand = random(n);
     const now = Date.now();
     for (let first = 1; first <= n; first += 1000) {
@@ -71,7 +71,7 @@ export class Branch extends ProductBranch {
   }
 
   /** Median-free raw timings (ms) of one probe round; the driver takes medians over rounds. */
-  async benchCosts(settings: Settings, options: { events: number; builds: number; detailBuilds: number; scans: number }) {
+  async benchCosts(settings: BranchSettings, options: { events: number; builds: number; detailBuilds: number; scans: number }) {
     const { state, index } = this.internals;
     const n = state.chats.size;
     const rand = random(Date.now());
@@ -176,7 +176,7 @@ type ProbeRequest =
 async function probe(request: Request, env: Env): Promise<Response> {
   if (request.headers.get("Authorization") !== `Bearer ${env.ADMIN_TOKEN}`) return new Response(null, { status: 401 });
   const { action, name, ...options } = (await request.json()) as ProbeRequest;
-  const settings: Settings = { empresa: "bench", sucursal: name, nombre: name, zona_horaria: "America/Caracas", objetivo_respuesta_min: 10 };
+  const settings: BranchSettings = { empresa: "bench", sucursal: name, nombre: name, zona_horaria: "America/Caracas", objetivo_respuesta_min: 10 };
   const stub = env.BRANCH.getByName(`bench/${name}`) as unknown as DurableObjectStub<Branch>;
   if (action === "load") return Response.json(await stub.benchLoad(settings, (options as { n: number }).n));
   if (action === "open") return Response.json(await stub.benchOpen());

@@ -8,7 +8,7 @@ import {
   BOT,
   type BranchState,
   type Chat,
-  type Settings,
+  type BranchSettings,
   departmentOf,
   isWaitingForBusiness,
   isWaitingForCustomer,
@@ -63,7 +63,7 @@ function byLongestWait(a: Chat, b: Chat): number {
 
 export function referenceSnapshot(
   state: BranchState,
-  settings: Settings,
+  settings: BranchSettings,
   now: number,
   options: SnapshotOptions,
 ): StatusBody {
@@ -146,7 +146,7 @@ export function referenceSnapshot(
 }
 
 /** The day's figures since local midnight, for one department or (without one) for all. */
-function todaysFigures(state: BranchState, settings: Settings, now: number, department?: string) {
+function todaysFigures(state: BranchState, settings: BranchSettings, now: number, department?: string) {
   const day = localDay(now, settings.zona_horaria);
   const total = { closed: 0, firstResponseMs: 0, firstResponses: 0, answered: 0, answeredOnTime: 0 };
   for (const [key, entry] of state.daily) {

@@ -5,14 +5,14 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ChatIndex, applyIndexed } from "../src/branch/chat-index";
+import { ChatIndex } from "../src/branch/chat-index";
 import { nextLocalMidnight } from "../src/branch/local-day";
-import { type BranchEvent, type BranchState, type Settings, emptyState, prune, reconcile } from "../src/branch/model";
+import { type BranchEvent, type BranchState, type BranchSettings, applyIndexed, emptyState, prune, reconcile } from "../src/branch/model";
 import { type SnapshotOptions, buildSnapshot, snapshotValidUntil } from "../src/branch/snapshot";
 import type { StatusBody } from "../src/schemas/status";
 import { referenceSnapshot } from "./reference-snapshot";
 
-const SETTINGS: Settings = { empresa: "e", sucursal: "s", nombre: "S", zona_horaria: "America/Caracas", objetivo_respuesta_min: 10 };
+const SETTINGS: BranchSettings = { empresa: "e", sucursal: "s", nombre: "S", zona_horaria: "America/Caracas", objetivo_respuesta_min: 10 };
 const START = Date.parse("2026-11-24T12:00:00.000Z");
 const MINUTE = 60_000;
 

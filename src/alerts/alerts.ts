@@ -5,8 +5,9 @@
  */
 import { EmailMessage } from "cloudflare:email";
 import { randomSecret } from "../auth/crypto";
-import type { BranchView, Timer } from "../branch/branch";
-import type { BranchState, Settings } from "../branch/model";
+import type { Timer } from "../branch/timer";
+import type { ComponentView } from "../branch/view";
+import type { BranchState, BranchSettings } from "../branch/model";
 import type { AlertDelivery, AlertRule, AlertRulesView } from "../schemas/alerts";
 import { type ChannelSettings, DELIVERY_TIMEOUT_MS, MAX_ATTEMPTS, type Transport, backoffMs, deliver } from "./channels";
 import { evaluateRules, initialRuleState } from "./evaluate";
@@ -51,7 +52,7 @@ export class BranchAlerts {
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
-    private readonly branch: () => BranchView,
+    private readonly branch: () => ComponentView,
   ) {
     this.store = new AlertStore(ctx.storage.sql);
     this.rules = this.store.loadRules();

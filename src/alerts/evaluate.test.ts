@@ -1,12 +1,12 @@
 /** The pure rule evaluation at exact instants: time crossings, per-chat waits, cooldowns. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Settings, applyEvent, emptyState } from "../branch/model";
+import { type BranchSettings, applyEvent, emptyState } from "../branch/model";
 import { buildSnapshot } from "../branch/snapshot";
 import type { AlertRule } from "../schemas/alerts";
 import { compare, evaluateRules, nextBranchFlip, thresholdMinutes, timeFigure } from "./evaluate";
 
-const SETTINGS: Settings = { empresa: "e", sucursal: "s", nombre: "S", zona_horaria: "America/Caracas", objetivo_respuesta_min: 10 };
+const SETTINGS: BranchSettings = { empresa: "e", sucursal: "s", nombre: "S", zona_horaria: "America/Caracas", objetivo_respuesta_min: 10 };
 const NOW = Date.parse("2026-11-24T14:07:12.000Z");
 const MINUTE = 60_000;
 

@@ -3,7 +3,7 @@
  * saw, the state and an instant, it answers which alerts fire now and the next instant at which
  * the passing of time alone could change a rule's answer (the Durable Object sets its alarm there).
  */
-import { type BranchState, type Chat, type Settings, departmentOf, isWaitingForBusiness } from "../branch/model";
+import { type BranchState, type Chat, type BranchSettings, departmentOf, isWaitingForBusiness } from "../branch/model";
 import type { ChatIndex } from "../branch/chat-index";
 import { buildSnapshot, detail } from "../branch/snapshot";
 import type { AlertRule } from "../schemas/alerts";
@@ -51,7 +51,7 @@ export function evaluateRules(
   rules: AlertRule[],
   states: ReadonlyMap<string, RuleState>,
   state: BranchState,
-  settings: Settings,
+  settings: BranchSettings,
   now: number,
   index?: ChatIndex,
 ): Evaluation {
@@ -91,7 +91,7 @@ function evaluateBranchRule(
   previous: RuleState,
   body: StatusBody,
   state: BranchState,
-  settings: Settings,
+  settings: BranchSettings,
   now: number,
 ): RuleOutcome {
   const value = metricOf(body, rule.metrica);
@@ -132,7 +132,7 @@ export function thresholdMinutes(rule: Pick<AlertRule, "operador" | "umbral">): 
   return rule.operador === ">=" ? Math.ceil(rule.umbral) : Math.floor(rule.umbral) + 1;
 }
 
-function evaluateChatRule(rule: AlertRule, previous: RuleState, state: BranchState, settings: Settings, now: number): RuleOutcome {
+function evaluateChatRule(rule: AlertRule, previous: RuleState, state: BranchState, settings: BranchSettings, now: number): RuleOutcome {
   const cooldown = rule.enfriamiento_min * MINUTE;
   const reachAfter = thresholdMinutes(rule) * MINUTE;
   const chats: Record<string, ChatMark> = { ...previous.chats };

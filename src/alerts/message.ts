@@ -2,7 +2,7 @@
  * What an alert says: the JSON payload a webhook receives (documented in the README) and the Spanish
  * text that Slack, email and WhatsApp carry. Pure.
  */
-import type { Settings } from "../branch/model";
+import type { BranchSettings } from "../branch/model";
 import type { AlertRule } from "../schemas/alerts";
 import type { ChatDetalle } from "../schemas/status";
 
@@ -37,7 +37,7 @@ function describeChat(chat: ChatDetalle): string {
   return details.length ? `${who} (${details.join(", ")})` : who;
 }
 
-function text(rule: AlertRule, kind: AlertKind, settings: Settings, value: number, chat: ChatDetalle | null): string {
+function text(rule: AlertRule, kind: AlertKind, settings: BranchSettings, value: number, chat: ChatDetalle | null): string {
   const branch = settings.nombre;
   if (chat) {
     return kind === "disparo"
@@ -52,7 +52,7 @@ function text(rule: AlertRule, kind: AlertKind, settings: Settings, value: numbe
 export function firing(
   rule: AlertRule,
   kind: AlertKind,
-  settings: Settings,
+  settings: BranchSettings,
   now: number,
   value: number,
   chat: ChatDetalle | null = null,

@@ -10,27 +10,17 @@ import { BranchAlerts } from "../alerts/alerts";
 import type { AlertHistory, AlertRule, AlertRulesView } from "../schemas/alerts";
 import type { ChatFields, IngestResult } from "../schemas/events";
 import type { SeriePoint, StatusBody } from "../schemas/status";
-import { ChatIndex, applyIndexed } from "./chat-index";
+import { ChatIndex } from "./chat-index";
 import { LiveFeed, readLiveUpgrade } from "./live";
-import { type BranchEvent, type BranchState, type Settings, prune, reconcile as reconcileState } from "./model";
+import { type BranchEvent, type BranchSettings, type BranchState, applyBatch, prune, reconcile as reconcileState } from "./model";
 import { type SerializedSnapshot, SnapshotMemo, nextMidnightCached } from "./snapshot-memo";
 import { type SnapshotOptions, buildSnapshot, snapshotValidUntil } from "./snapshot";
 import { BranchStore, EVENT_ID_RETENTION_MS } from "./store";
 import { BranchHistory } from "./series";
+import type { Timer } from "./timer";
+import type { ComponentView } from "./view";
 
 const HOUR = 3_600_000;
-
-/**
- * A piece of time-driven work. The object has one alarm; it is always set to the earliest `nextAt`
- * of its timers, and each run does every timer that is due.
- */
-export interface Timer {
-  nextAt(now: number): number | null;
-  run(now: number): void | Promise<void>;
-}
-
-/** What the object's components read of the live state: the chats, their aggregates, the settings. */
-export type BranchView = { state: BranchState; index: ChatIndex; settings: Settings | null };
 
 export class Branch extends DurableObject<Env> {
   private readonly store: BranchStore;
@@ -38,7 +28,7 @@ export class Branch extends DurableObject<Env> {
   /** Aggregates of the open chats, kept in step with `state` (see chat-index.ts). */
   private index!: ChatIndex;
   private readonly snapshots = new SnapshotMemo();
-  private settings: Settings | null = null;
+  private settings: BranchSettings | null = null;
   private readonly live: LiveFeed;
   private readonly alerts: BranchAlerts;
   /** The minute-by-minute figures of `/helpdesk-status/serie`. */
@@ -80,7 +70,7 @@ export class Branch extends DurableObject<Env> {
   }
 
   /** Records the branch's configuration (sent with every call, so a change reaches it at once). */
-  private useSettings(settings: Settings): Settings {
+  private useSettings(settings: BranchSettings): BranchSettings {
     const current = this.settings;
     if (!current || JSON.stringify(current) !== JSON.stringify(settings)) {
       this.store.saveSettings(settings);
@@ -90,13 +80,13 @@ export class Branch extends DurableObject<Env> {
     return settings;
   }
 
-  async configure(settings: Settings): Promise<void> {
+  async configure(settings: BranchSettings): Promise<void> {
     this.useSettings(settings);
     await this.scheduleAlarm();
   }
 
   /** The history samples whose minute lies in `[from, to]` (ms), oldest first. */
-  async series(settings: Settings, from: number, to: number): Promise<SeriePoint[]> {
+  async series(settings: BranchSettings, from: number, to: number): Promise<SeriePoint[]> {
     this.useSettings(settings);
     // A branch provisioned before the history existed starts sampling on its first read.
     await this.scheduleAlarm();
@@ -116,7 +106,7 @@ export class Branch extends DurableObject<Env> {
   }
 
   /** Replaces the alert rules (validated by the Worker); new webhook rules carry their secret once. */
-  async setAlertRules(settings: Settings, rules: AlertRule[]): Promise<AlertRulesView> {
+  async setAlertRules(settings: BranchSettings, rules: AlertRule[]): Promise<AlertRulesView> {
     this.useSettings(settings);
     const view = this.alerts.setRules(rules, Date.now());
     await this.scheduleAlarm();
@@ -131,45 +121,26 @@ export class Branch extends DurableObject<Env> {
     return { entregas: this.alerts.history() };
   }
 
-  async applyEvents(settings: Settings, events: BranchEvent[]): Promise<IngestResult> {
+  async applyEvents(settings: BranchSettings, events: BranchEvent[]): Promise<IngestResult> {
     this.useSettings(settings);
-    const result: IngestResult = { aceptados: 0, duplicados: 0, obsoletos: 0 };
-    // Per chat in `ocurrido_en` order, ties in array order: a stable sort of the whole group does both.
-    const ordered = events.map((event, index) => ({ event, index })).sort((a, b) => a.event.at - b.event.at || a.index - b.index);
     const now = Date.now();
+    const ids = { claim: (id: string) => this.store.claimEventId(id, now), release: (id: string) => this.store.releaseEventId(id) };
+    let outcome!: ReturnType<typeof applyBatch>;
     this.writeThrough(() => {
-      const touched = new Set<number>();
-      for (const { event } of ordered) {
-        // The claim also sees ids applied earlier in this same transaction.
-        if (!this.store.claimEventId(event.id, now)) {
-          result.duplicados += 1;
-          continue;
-        }
-        // Only an applied id is a duplicate later: a stale event's copy is just as stale.
-        if (applyIndexed(this.state, this.index, event, settings) === "stale") {
-          this.store.releaseEventId(event.id);
-          result.obsoletos += 1;
-          continue;
-        }
-        result.aceptados += 1;
-        touched.add(event.chat.id_resumen);
-      }
-      if (result.aceptados > 0) {
-        this.state.version += 1;
-        for (const id of touched) this.store.saveChat(this.state.chats.get(id)!);
-        this.store.saveSummary(this.state);
-      }
+      outcome = applyBatch(this.state, this.index, events, settings, ids);
+      if (outcome.result.aceptados === 0) return;
+      for (const chat of outcome.changed) this.store.saveChat(chat);
+      this.store.saveSummary(this.state);
     });
-    if (result.aceptados > 0) await this.changed();
-    return result;
+    if (outcome.result.aceptados > 0) await this.changed();
+    return outcome.result;
   }
 
-  async reconcile(settings: Settings, takenAt: number, chats: ChatFields[], closedToday: number): Promise<{ chats: number }> {
+  async reconcile(settings: BranchSettings, takenAt: number, chats: ChatFields[], closedToday: number): Promise<{ chats: number }> {
     this.useSettings(settings);
     this.writeThrough(() => {
       reconcileState(this.state, takenAt, chats, closedToday, settings);
       this.index = ChatIndex.of(this.state);
-      this.state.version += 1;
       this.store.deleteAllChats();
       for (const chat of this.state.chats.values()) this.store.saveChat(chat);
       this.store.saveSummary(this.state);
@@ -178,17 +149,12 @@ export class Branch extends DurableObject<Env> {
     return { chats: chats.length };
   }
 
-  async snapshot(settings: Settings, options: SnapshotOptions): Promise<StatusBody> {
-    this.useSettings(settings);
-    return buildSnapshot(this.state, settings, Date.now(), options, this.index);
-  }
-
   /**
    * The snapshot as JSON with its ETag, for the read path. Memoized per options: rebuilt only when
    * the state or settings changed, or the clock moved a chat across a minute or bucket boundary
    * (or past local midnight), so a body's `generado_en` is when its figures were last computed.
    */
-  async serializedSnapshot(settings: Settings, options: SnapshotOptions): Promise<SerializedSnapshot> {
+  async serializedSnapshot(settings: BranchSettings, options: SnapshotOptions): Promise<SerializedSnapshot> {
     this.useSettings(settings);
     const now = Date.now();
     return this.snapshots.get(options, this.state.version, now, () => ({
@@ -239,7 +205,7 @@ export class Branch extends DurableObject<Env> {
     return this.settings && buildSnapshot(this.state, this.settings, Date.now(), options, this.index);
   }
 
-  private view(): BranchView {
+  private view(): ComponentView {
     return { state: this.state, index: this.index, settings: this.settings };
   }
 

@@ -4,21 +4,11 @@
  * longest-waiting first (bucket counts become a few binary searches). One group holds the whole
  * branch and one each department, for `departamento=`.
  *
- * The model stays unaware of it: the Durable Object takes a chat out of the index before the model
- * changes it and puts it back after (`applyIndexed`); a reconciliation or a reload rebuilds it.
+ * The model knows it only as a `ChatObserver`: it takes a chat out of the index before changing it
+ * and puts it back after (`applyIndexed`); a reconciliation or a reload rebuilds it.
  */
 import type { Estado } from "../schemas/common";
-import {
-  type BranchEvent,
-  type BranchState,
-  type Chat,
-  type Outcome,
-  type Settings,
-  applyEvent,
-  departmentOf,
-  isWaitingForBusiness,
-  isWaitingForCustomer,
-} from "./model";
+import { type BranchState, type Chat, type ChatObserver, departmentOf, isWaitingForBusiness, isWaitingForCustomer } from "./model";
 
 /** One open chat's contribution, remembered so it leaves exactly as it entered. */
 export type Entry = {
@@ -167,7 +157,7 @@ export class Group {
   }
 }
 
-export class ChatIndex {
+export class ChatIndex implements ChatObserver {
   readonly all = new Group();
   readonly departments = new Map<string, Group>();
   private readonly entries = new Map<number, Entry>();
@@ -213,14 +203,4 @@ export class ChatIndex {
     department.add(entry, -1);
     if (department.open === 0) this.departments.delete(entry.department);
   }
-}
-
-/** `applyEvent`, keeping the index in step: the chat leaves before the change and enters after. */
-export function applyIndexed(state: BranchState, index: ChatIndex, event: BranchEvent, settings: Settings): Outcome {
-  const id = event.chat.id_resumen;
-  index.remove(id);
-  const outcome = applyEvent(state, event, settings);
-  const chat = state.chats.get(id);
-  if (chat) index.add(chat);
-  return outcome;
 }

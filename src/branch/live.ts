@@ -9,8 +9,8 @@
  * only makes the next broadcast come sooner.
  */
 import type { StatusBody } from "../schemas/status";
-import type { Timer } from "./branch";
-import type { Settings } from "./model";
+import type { Timer } from "./timer";
+import type { BranchSettings } from "./model";
 import type { SnapshotOptions } from "./snapshot";
 
 /** What each socket carries through hibernation. */
@@ -27,14 +27,14 @@ export type LiveDeps = {
  * The upgrade as the Worker hands it to the object (the one call that is not RPC): the settings
  * and the socket's attachment travel in the URL, never the token itself.
  */
-export function liveUpgradeRequest(settings: Settings, attachment: LiveAttachment): Request {
+export function liveUpgradeRequest(settings: BranchSettings, attachment: LiveAttachment): Request {
   const url = new URL("https://branch.internal/live");
   url.searchParams.set("settings", JSON.stringify(settings));
   url.searchParams.set("attachment", JSON.stringify(attachment));
   return new Request(url, { headers: { Upgrade: "websocket" } });
 }
 
-export function readLiveUpgrade(request: Request): { settings: Settings; attachment: LiveAttachment } {
+export function readLiveUpgrade(request: Request): { settings: BranchSettings; attachment: LiveAttachment } {
   const params = new URL(request.url).searchParams;
   return { settings: JSON.parse(params.get("settings")!), attachment: JSON.parse(params.get("attachment")!) };
 }

@@ -3,7 +3,7 @@
  * Durable Object feeds parsed events in and persists what changed; tests drive it directly.
  */
 import type { Estado } from "../schemas/common";
-import type { ChatFields } from "../schemas/events";
+import type { ChatFields, IngestResult } from "../schemas/events";
 import { localDay } from "./local-day";
 
 export const BOT: Estado = "icarobot_ia";
@@ -11,7 +11,8 @@ export const NO_DEPARTMENT = "Sin departamento";
 /** Daily figures that no department can be credited with (a reconciliation's `cerrados_hoy`). */
 const UNATTRIBUTED = "\u0000";
 
-export type Settings = {
+/** What the branch's Durable Object knows of its configuration (sent with every call). */
+export type BranchSettings = {
   empresa: string;
   sucursal: string;
   nombre: string;
@@ -156,7 +157,7 @@ function changeEstado(chat: Chat, estado: Estado, at: number): void {
 }
 
 /** The business answered: the wait ends, and it counts for the day's service figures. */
-function answer(state: BranchState, chat: Chat, at: number, settings: Settings): void {
+function answer(state: BranchState, chat: Chat, at: number, settings: BranchSettings): void {
   const since = chat.waitingSince as number;
   const day = localDay(at, settings.zona_horaria);
   const day_figures = figures(state, dailyKey(day, departmentOf(chat)));
@@ -170,7 +171,7 @@ function answer(state: BranchState, chat: Chat, at: number, settings: Settings):
   chat.waitingSince = null;
 }
 
-function close(state: BranchState, chat: Chat, at: number, settings: Settings): void {
+function close(state: BranchState, chat: Chat, at: number, settings: BranchSettings): void {
   const key = dailyKey(localDay(at, settings.zona_horaria), departmentOf(chat));
   figures(state, key).closed += 1;
   chat.open = false;
@@ -183,7 +184,7 @@ function close(state: BranchState, chat: Chat, at: number, settings: Settings): 
  * Applies one event to the state. Returns "stale" (and changes nothing) when the event is older
  * than the chat's last applied event or than the last reconciliation.
  */
-export function applyEvent(state: BranchState, event: BranchEvent, settings: Settings): Outcome {
+export function applyEvent(state: BranchState, event: BranchEvent, settings: BranchSettings): Outcome {
   const id = event.chat.id_resumen;
   const known = state.chats.get(id);
   if (event.at < state.fenceAt || (known && event.at < known.lastEventAt)) return "stale";
@@ -221,22 +222,75 @@ export function applyEvent(state: BranchState, event: BranchEvent, settings: Set
   return "applied";
 }
 
-/** A chat of a reconciliation: the helpdesk's full truth about one open chat. */
-export type ReconciledChat = Required<Omit<ChatFields, "espera_desde" | "estado">> & {
-  estado: Estado;
-  espera_desde: string | null;
-};
+/**
+ * What must follow every change of a chat: the chat index (chat-index.ts) takes the chat out
+ * before the change and puts it back after, so its aggregates stay in step with the state.
+ */
+export type ChatObserver = { remove(id: number): void; add(chat: Chat): void };
+
+/** `applyEvent`, keeping an observer in step: the chat leaves before the change and enters after. */
+export function applyIndexed(state: BranchState, index: ChatObserver, event: BranchEvent, settings: BranchSettings): Outcome {
+  const id = event.chat.id_resumen;
+  index.remove(id);
+  const outcome = applyEvent(state, event, settings);
+  const chat = state.chats.get(id);
+  if (chat) index.add(chat);
+  return outcome;
+}
+
+/**
+ * The applied-event ids (kept in storage): `claim` records an id and answers whether it was new
+ * (it also sees ids claimed earlier in the same batch); `release` forgets one claimed for an event
+ * that turned out stale, since only an applied id makes a later copy a duplicate.
+ */
+export type EventIdLedger = { claim(id: string): boolean; release(id: string): void };
+
+/** A batch's counts, and the chats it changed (to be written). */
+export type BatchOutcome = { result: IngestResult; changed: Chat[] };
+
+/**
+ * Applies one request's events for the branch: per chat in `ocurrido_en` order, ties in array
+ * order; an id already applied is a duplicate, an event older than its chat (or the last
+ * reconciliation) is stale; the version goes up once when anything was applied.
+ */
+export function applyBatch(
+  state: BranchState,
+  index: ChatObserver,
+  events: BranchEvent[],
+  settings: BranchSettings,
+  ids: EventIdLedger,
+): BatchOutcome {
+  const result: IngestResult = { aceptados: 0, duplicados: 0, obsoletos: 0 };
+  // A stable sort of the whole group orders each chat's events and keeps ties in array order.
+  const ordered = events.map((event, position) => ({ event, position })).sort((a, b) => a.event.at - b.event.at || a.position - b.position);
+  const touched = new Set<number>();
+  for (const { event } of ordered) {
+    if (!ids.claim(event.id)) {
+      result.duplicados += 1;
+      continue;
+    }
+    if (applyIndexed(state, index, event, settings) === "stale") {
+      ids.release(event.id);
+      result.obsoletos += 1;
+      continue;
+    }
+    result.aceptados += 1;
+    touched.add(event.chat.id_resumen);
+  }
+  if (result.aceptados > 0) state.version += 1;
+  return { result, changed: [...touched].map((id) => state.chats.get(id)!) };
+}
 
 /**
  * Replaces the open chats with the helpdesk's own truth as of `takenAt`; open chats missing from it
- * are dropped (not closed), and `closedToday` becomes the day's closed count.
+ * are dropped (not closed), and `closedToday` becomes the day's closed count. A new version.
  */
 export function reconcile(
   state: BranchState,
   takenAt: number,
   chats: ChatFields[],
   closedToday: number,
-  settings: Settings,
+  settings: BranchSettings,
 ): void {
   const previous = state.chats;
   state.chats = new Map();
@@ -258,6 +312,7 @@ export function reconcile(
   }
   figures(state, dailyKey(day, UNATTRIBUTED)).closed = closedToday;
   state.fenceAt = Math.max(state.fenceAt, takenAt);
+  state.version += 1;
 }
 
 export const CLOSED_CHAT_RETENTION_MS = 48 * 3_600_000;
@@ -267,7 +322,7 @@ export const DAILY_RETENTION_DAYS = 8;
  * Forgets chats closed (or never opened) more than 48 hours ago and daily figures older than a week.
  * Returns the ids of the chats removed so their rows can be deleted.
  */
-export function prune(state: BranchState, now: number, settings: Settings): number[] {
+export function prune(state: BranchState, now: number, settings: BranchSettings): number[] {
   const removed: number[] = [];
   for (const chat of state.chats.values()) {
     if (!chat.open && now - chat.lastEventAt > CLOSED_CHAT_RETENTION_MS) removed.push(chat.id_resumen);

@@ -3,8 +3,9 @@
  * `resumen_general` + `metricas` a minute, in its own SQLite table, kept 7 days.
  */
 import type { SeriePoint, StatusBody } from "../schemas/status";
-import type { BranchView, Timer } from "./branch";
-import type { BranchState, Settings } from "./model";
+import type { Timer } from "./timer";
+import type { ComponentView } from "./view";
+import type { BranchState, BranchSettings } from "./model";
 import { buildSnapshot } from "./snapshot";
 
 export const MINUTE_MS = 60_000;
@@ -67,7 +68,7 @@ export class BranchHistory {
 
   constructor(
     sql: SqlStorage,
-    private readonly current: () => BranchView,
+    private readonly current: () => ComponentView,
   ) {
     this.store = new SeriesStore(sql);
     this.lastSample = this.store.lastMinute();

@@ -1,9 +1,9 @@
 /** The snapshot builder at exact instants: bucket boundaries and minutes, with no runtime clock. */
 import { describe, expect, it } from "vitest";
-import { type Settings, applyEvent, emptyState } from "./model";
+import { type BranchSettings, applyEvent, emptyState } from "./model";
 import { buildSnapshot } from "./snapshot";
 
-const SETTINGS: Settings = { empresa: "e", sucursal: "s", nombre: "S", zona_horaria: "America/Caracas", objetivo_respuesta_min: 10 };
+const SETTINGS: BranchSettings = { empresa: "e", sucursal: "s", nombre: "S", zona_horaria: "America/Caracas", objetivo_respuesta_min: 10 };
 const NOW = Date.parse("2026-11-24T14:07:12.000Z");
 
 /** One chat whose wait began `seconds` before NOW, read at NOW. */

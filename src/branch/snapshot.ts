@@ -6,7 +6,7 @@
 import { BUCKETS, type Bucket, type ChatDetalle, type ResumenGeneral, type StatusBody } from "../schemas/status";
 import { localDay } from "./local-day";
 import { ChatIndex, Group } from "./chat-index";
-import { BOT, type BranchState, type Chat, type Settings, splitDailyKey } from "./model";
+import { BOT, type BranchState, type Chat, type BranchSettings, splitDailyKey } from "./model";
 
 export type SnapshotOptions = { departamento?: string; detalle: boolean };
 
@@ -60,7 +60,7 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 export function buildSnapshot(
   state: BranchState,
-  settings: Settings,
+  settings: BranchSettings,
   now: number,
   options: SnapshotOptions,
   index: ChatIndex = ChatIndex.of(state),
@@ -177,7 +177,7 @@ export function snapshotValidUntil(index: ChatIndex, now: number, options: Snaps
 }
 
 /** The day's figures since local midnight, for one department or (without one) for all. */
-function todaysFigures(state: BranchState, settings: Settings, now: number, department?: string) {
+function todaysFigures(state: BranchState, settings: BranchSettings, now: number, department?: string) {
   const day = localDay(now, settings.zona_horaria);
   const total = { closed: 0, firstResponseMs: 0, firstResponses: 0, answered: 0, answeredOnTime: 0 };
   for (const [key, entry] of state.daily) {

@@ -2,7 +2,7 @@
  * The branch's SQLite storage: every statement the Durable Object runs. The state is loaded once
  * and then written through, a changed chat at a time, inside the caller's transaction.
  */
-import { type BranchState, type Chat, type DailyFigures, type Settings, emptyState } from "./model";
+import { type BranchState, type Chat, type DailyFigures, type BranchSettings, emptyState } from "./model";
 
 /** Applied event ids are remembered this long (the contract asks for at least 24 hours). */
 export const EVENT_ID_RETENTION_MS = 25 * 3_600_000;
@@ -33,20 +33,12 @@ export class BranchStore {
     return state;
   }
 
-  loadSettings(): Settings | null {
-    return this.meta<Settings>("settings");
+  loadSettings(): BranchSettings | null {
+    return this.meta<BranchSettings>("settings");
   }
 
-  saveSettings(settings: Settings): void {
+  saveSettings(settings: BranchSettings): void {
     this.setMeta("settings", settings);
-  }
-
-  wasApplied(eventId: string): boolean {
-    return this.sql.exec(`SELECT 1 FROM applied_events WHERE id = ?`, eventId).toArray().length > 0;
-  }
-
-  recordApplied(eventId: string, now: number): void {
-    this.sql.exec(`INSERT OR IGNORE INTO applied_events (id, applied_at) VALUES (?, ?)`, eventId, now);
   }
 
   /**

@@ -3,28 +3,18 @@
  * The key schema is documented in kv-schema.md beside this file.
  */
 import type { LocationHint } from "../branch/location";
+import type { BranchSettings } from "../branch/model";
 import { DEFAULT_TARGET_MINUTES, DEFAULT_TIME_ZONE } from "../schemas/common";
 
 export type TokenRecord = { id: string; hash: string; etiqueta: string | null; creado_en: string };
 
-export type BranchConfig = {
-  empresa: string;
-  sucursal: string;
-  nombre: string;
-  zona_horaria: string;
-  objetivo_respuesta_min: number;
+export type BranchConfig = BranchSettings & {
   /** Where its Durable Object is created; absent: derived from `zona_horaria` (branch/location.ts). */
   ubicacion?: LocationHint;
   creado_en: string;
   actualizado_en: string;
   tokens: TokenRecord[];
 };
-
-/** What the branch's Durable Object needs to know of its configuration. */
-export type BranchSettings = Pick<
-  BranchConfig,
-  "empresa" | "sucursal" | "nombre" | "zona_horaria" | "objetivo_respuesta_min"
->;
 
 export type IngestKey = { id: string; empresa: string; hash: string; etiqueta: string | null; creado_en: string };
 

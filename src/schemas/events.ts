@@ -39,10 +39,6 @@ export type ChatEvent = z.infer<typeof ChatEvent>;
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
 
-export const EventBatch = z
-  .object({ eventos: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_REQUEST) })
-  .openapi("LoteEventos");
-
 /** The body of `POST /v1/events`, as documented; the route parses each event on its own to report errors by index. */
 export const EventsRequest = z
   .union([ChatEvent, z.object({ eventos: z.array(ChatEvent).min(1).max(MAX_EVENTS_PER_REQUEST) })])

@@ -125,7 +125,7 @@ export class BranchAlerts {
       return;
     }
     const previous = new Map(this.rules.map((stored) => [stored.rule.id, stored.state]));
-    const result = evaluateRules(this.rulesView(), previous, state, settings, now, index);
+    const result = evaluateRules(this.rulesView(), previous, state, index, settings, now);
     const byId = new Map(this.rules.map((stored) => [stored.rule.id, stored.rule]));
     this.ctx.storage.transactionSync(() => {
       for (const stored of this.rules) {

@@ -3,7 +3,6 @@
  * two changes returns the same JSON string (and ETag) without building or serializing anything.
  */
 import type { StatusBody } from "../schemas/status";
-import { nextLocalMidnight } from "./local-day";
 import type { SnapshotOptions } from "./snapshot";
 
 export type SerializedSnapshot = { json: string; etag: string };
@@ -50,14 +49,4 @@ export class SnapshotMemo {
     this.entries.set(key, entry);
     return entry;
   }
-}
-
-let midnight = { zone: "", from: 0, at: 0 };
-
-/** `nextLocalMidnight`, remembered for the day: it takes a few dozen time-zone conversions. */
-export function nextMidnightCached(now: number, zone: string): number {
-  if (midnight.zone !== zone || now < midnight.from || now >= midnight.at) {
-    midnight = { zone, from: now, at: nextLocalMidnight(now, zone) };
-  }
-  return midnight.at;
 }

@@ -4,24 +4,38 @@
  * rather than scanning every chat, and says how long a body stays true (`snapshotValidUntil`).
  */
 import { BUCKETS, type Bucket, type ChatDetalle, type ResumenGeneral, type StatusBody } from "../schemas/status";
+import { MINUTE } from "../utils/time";
 import { localDay } from "./local-day";
 import { ChatIndex, Group } from "./chat-index";
-import { BOT, type BranchState, type Chat, type BranchSettings, splitDailyKey } from "./model";
+import { BOT, type BranchSettings, type BranchState, type Chat, splitDailyKey } from "./model";
 
 export type SnapshotOptions = { departamento?: string; detalle: boolean };
-
-const MINUTE = 60_000;
 
 /** Upper bounds (exclusive, minutes) of each bucket; the last one is open-ended. */
 export const BUCKET_LIMITS_MIN = [10, 20, 30, 60, Infinity] as const;
 
-const COUNT_KEYS: Record<Bucket, keyof ResumenGeneral> = {
+export const COUNT_KEYS = {
   menos_10_minutos: "chat_tiempo_espera_menos_10min",
   de_10_a_20_minutos: "chat_tiempo_espera_20min",
   de_20_a_30_minutos: "chat_tiempo_espera_30min",
   de_30_a_60_minutos: "chat_tiempo_espera_60min",
   mas_60_minutos: "chat_tiempo_espera_mas_60min",
-};
+} as const satisfies Record<Bucket, keyof ResumenGeneral>;
+
+export type CountKey = (typeof COUNT_KEYS)[Bucket];
+
+/** A count's [lower, upper) bounds in minutes. */
+export function countBoundsMin(key: CountKey): readonly [number, number] {
+  const i = BUCKETS.findIndex((bucket) => COUNT_KEYS[bucket] === key);
+  return [i === 0 ? 0 : BUCKET_LIMITS_MIN[i - 1], BUCKET_LIMITS_MIN[i]];
+}
+
+/** The figures that time alone moves: the bucket counts, the longest and the mean wait. */
+export type WaitFigures = Record<CountKey | "espera_maxima_min" | "espera_promedio_min", number>;
+export const WAIT_FIGURES: readonly (keyof WaitFigures)[] = [...Object.values(COUNT_KEYS), "espera_maxima_min", "espera_promedio_min"];
+
+/** The figures that reset at local midnight: counted since then. */
+export const DAILY_FIGURES = ["chat_cerrados", "primera_respuesta_promedio_min", "nivel_servicio_pct"] as const;
 
 export function waitedMs(chat: Chat, now: number): number {
   return Math.max(0, now - (chat.waitingSince as number));
@@ -73,22 +87,23 @@ export function buildSnapshot(
     for (const entry of waiting) lists[bucketOf(waitedMs(entry.chat, now))].push(detail(entry.chat, now));
   }
 
-  const resumen = {
+  const today = todaysFigures(state, settings, now, options.departamento);
+  const waits = waitFigures(group, now);
+  const resumen: ResumenGeneral = {
     chat_nuevos: group.counts.nuevo,
     chat_pendientes: group.counts.pendiente,
     chat_asignados: group.counts.asignado,
     chat_icarobot_ia: group.counts[BOT],
     chat_abiertos: group.counts.nuevo + group.counts.pendiente + group.counts.asignado + group.counts.icarobot_ia,
-    chat_cerrados: 0,
+    chat_cerrados: today.closed,
     chat_en_espera_del_cliente: group.waitingForCustomer,
-  } as ResumenGeneral;
-  const counts = bucketCounts(group, now);
-  BUCKETS.forEach((bucket, i) => (resumen[COUNT_KEYS[bucket]] = counts[i]));
+    chat_tiempo_espera_menos_10min: waits.chat_tiempo_espera_menos_10min,
+    chat_tiempo_espera_20min: waits.chat_tiempo_espera_20min,
+    chat_tiempo_espera_30min: waits.chat_tiempo_espera_30min,
+    chat_tiempo_espera_60min: waits.chat_tiempo_espera_60min,
+    chat_tiempo_espera_mas_60min: waits.chat_tiempo_espera_mas_60min,
+  };
 
-  const today = todaysFigures(state, settings, now, options.departamento);
-  resumen.chat_cerrados = today.closed;
-
-  const first = waiting.at(0);
   const named = options.departamento === undefined ? [...index.departments.keys()].sort(byName) : [options.departamento];
   // Own properties through fromEntries: a department is free text, and "__proto__" must stay data.
   const departments: StatusBody["por_departamento"] = Object.fromEntries(
@@ -102,8 +117,8 @@ export function buildSnapshot(
     resumen_general: resumen,
     detalle_por_tiempo_espera: options.detalle ? lists : undefined,
     metricas: {
-      espera_maxima_min: first ? Math.floor(waitedMs(first.chat, now) / MINUTE) : 0,
-      espera_promedio_min: waiting.size ? round1(totalWaitMs(group, now) / waiting.size / MINUTE) : 0,
+      espera_maxima_min: waits.espera_maxima_min,
+      espera_promedio_min: waits.espera_promedio_min,
       primera_respuesta_promedio_min: today.firstResponses
         ? round1(today.firstResponseMs / today.firstResponses / MINUTE)
         : 0,
@@ -128,12 +143,22 @@ export function buildSnapshot(
   return body;
 }
 
-/** The bucket counts by binary search: a wait of at least L minutes began at or before now - L. */
-function bucketCounts(group: Group, now: number): number[] {
-  const atLeast = BUCKET_LIMITS_MIN.slice(0, -1).map((limit) => group.waiting.countSinceAtOrBefore(now - limit * MINUTE));
-  const total = group.waiting.size;
+/**
+ * The figures of a group's waits at any instant, in a few binary searches (a wait of at least L
+ * minutes began at or before `at` - L). The snapshot's own, and what alert rules predict with.
+ */
+export function waitFigures(group: Group, at: number): WaitFigures {
+  const waiting = group.waiting;
+  const atLeast = BUCKET_LIMITS_MIN.slice(0, -1).map((limit) => waiting.countSinceAtOrBefore(at - limit * MINUTE));
   // atLeast[i] = waits of at least BUCKET_LIMITS_MIN[i]; bucket i holds those between limit i-1 and i.
-  return BUCKETS.map((_, i) => (i === 0 ? total : atLeast[i - 1]) - (i < atLeast.length ? atLeast[i] : 0));
+  const counts = BUCKETS.map((_, i) => (i === 0 ? waiting.size : atLeast[i - 1]) - (i < atLeast.length ? atLeast[i] : 0));
+  const first = waiting.at(0);
+  const figures = {
+    espera_maxima_min: first ? Math.floor(Math.max(0, at - first.since) / MINUTE) : 0,
+    espera_promedio_min: waiting.size ? round1(totalWaitMs(group, at) / waiting.size / MINUTE) : 0,
+  } as WaitFigures;
+  BUCKETS.forEach((bucket, i) => (figures[COUNT_KEYS[bucket]] = counts[i]));
+  return figures;
 }
 
 /** Σ max(0, now - since), exact: waits that begin after `now` count 0 and lie at the list's end. */

@@ -8,8 +8,7 @@ import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import type { BranchAlerts } from "../src/alerts/alerts";
 import type { OutgoingEmail } from "../src/alerts/channels";
-import { branchStub } from "../src/branch/stub";
-import { type TestBranch, admin } from "./helpers";
+import { type TestBranch, admin, branchObject } from "./helpers";
 
 export type SentRequest = { url: string; method: string; headers: Record<string, string>; body: string };
 export type Outbound = { requests: SentRequest[]; emails: OutgoingEmail[] };
@@ -17,7 +16,7 @@ export type Outbound = { requests: SentRequest[]; emails: OutgoingEmail[] };
 export type Responder = (request: SentRequest, index: number) => Response | Promise<Response>;
 
 export function stubOf(branch: Pick<TestBranch, "empresa" | "sucursal">) {
-  return branchStub(env, branch.empresa, branch.sucursal);
+  return branchObject(branch);
 }
 
 export function alertsOf(instance: unknown): BranchAlerts {

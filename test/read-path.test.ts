@@ -5,10 +5,10 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { locationHintFor } from "../src/branch/location";
-import { branchStub } from "../src/branch/stub";
+import { branchStubFor } from "../src/branch/stub";
 import { readBranch, settingsOf } from "../src/config/store";
 import { FRESHNESS_MS } from "../src/http/snapshot-cache";
-import { admin, call, event, provisionBranch, push, readStatus, statusPath, type TestBranch } from "./helpers";
+import { admin, call, event, provisionBranch, push, readStatus, seriePath, statusPath, type TestBranch } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -18,7 +18,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function applyElsewhere(branch: TestBranch, chat: Record<string, unknown>) {
   const config = (await readBranch(env.CONFIG, branch.empresa, branch.sucursal))!;
   const id = `elsewhere-${crypto.randomUUID()}`;
-  await branchStub(env, branch.empresa, branch.sucursal).applyEvents(settingsOf(config), [
+  await branchStubFor(env, config).applyEvents(settingsOf(config), [
     { id, tipo: "chat.actualizado", at: Date.now(), chat: { id_resumen: 1, ...chat } },
   ]);
 }
@@ -288,6 +288,24 @@ describe("location hint", () => {
     expect(hintFor(chosen)).toBe("enam");
     const shown = await (await admin("GET", `/empresas/${chosen.empresa}/sucursales/${chosen.sucursal}`)).json();
     expect(shown).toMatchObject({ ubicacion: "enam" });
+  });
+
+  it("reaches the branch's object with its hint from every route", async () => {
+    const branch = await provisionBranch({ zona_horaria: "Europe/Madrid" });
+    const get = vi.spyOn(env.BRANCH, "getByName");
+    await push(branch, event(branch, "chat.actualizado", { id_resumen: 1 }));
+    await readStatus(branch);
+    expect((await call(seriePath(branch))).status).toBe(200);
+    const query = new URLSearchParams({ token: branch.token, empresa: branch.empresa, sucursal: branch.sucursal });
+    const upgraded = await call(`/helpdesk-status/ws?${query}`, { headers: { Upgrade: "websocket" } });
+    expect(upgraded.status).toBe(101);
+    upgraded.webSocket!.accept();
+    upgraded.webSocket!.close(1000, "");
+    expect((await admin("GET", `/empresas/${branch.empresa}/sucursales/${branch.sucursal}/alertas`)).status).toBe(200);
+    const calls = get.mock.calls.filter(([name]) => name === `${branch.empresa}/${branch.sucursal}`);
+    expect(calls.length).toBeGreaterThanOrEqual(5);
+    expect(calls.map(([, options]) => options?.locationHint)).toEqual(calls.map(() => "weur"));
+    get.mockRestore();
   });
 
   it("rejects an unknown ubicacion", async () => {

@@ -2,8 +2,7 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { branchStub } from "../src/branch/stub";
-import { admin, call, event, provisionBranch, push, readStatus, type TestBranch, uniqueName } from "./helpers";
+import { admin, branchObject, call, event, provisionBranch, push, readStatus, type TestBranch, uniqueName } from "./helpers";
 
 const WAIT_MS = 5_000;
 
@@ -82,7 +81,7 @@ async function connect(branch: TestBranch, extra = ""): Promise<Client> {
   return new Client(response.webSocket!);
 }
 
-const stubOf = (branch: TestBranch) => branchStub(env, branch.empresa, branch.sucursal);
+const stubOf = (branch: TestBranch) => branchObject(branch);
 
 // Loosely typed on purpose: the tests look at the object's private fields (and the strict
 // signature makes tsc recurse too deep on the object's RPC types).

@@ -5,11 +5,8 @@
 import type { BranchConfig } from "../config/store";
 import { locationOf } from "./location";
 
-export function branchStub(env: Env, empresa: string, sucursal: string, locationHint?: DurableObjectLocationHint) {
-  return env.BRANCH.getByName(`${empresa}/${sucursal}`, locationHint ? { locationHint } : undefined);
-}
-
 /** The stub of a configured branch, with its location hint. */
 export function branchStubFor(env: Env, config: Pick<BranchConfig, "empresa" | "sucursal" | "zona_horaria" | "ubicacion">) {
-  return branchStub(env, config.empresa, config.sucursal, locationOf(config));
+  const locationHint = locationOf(config);
+  return env.BRANCH.getByName(`${config.empresa}/${config.sucursal}`, locationHint ? { locationHint } : undefined);
 }

@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authorizeBranchRead } from "../auth/branch-token";
 import { liveUpgradeRequest } from "../branch/live";
-import { branchStub } from "../branch/stub";
+import { branchStubFor } from "../branch/stub";
 import { settingsOf } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
 import { LiveQuery } from "../schemas/live";
@@ -23,7 +23,7 @@ live.get("/", async (c) => {
   }
   const { departamento, detalle } = query.data;
   const options = { detalle: detalle === "true", ...(departamento === undefined ? {} : { departamento }) };
-  const stub = branchStub(c.env, config.empresa, config.sucursal);
+  const stub = branchStubFor(c.env, config);
   return stub.fetch(liveUpgradeRequest(settingsOf(config), { tokenId, options }));
 });
 

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import { authorizeBranchRead } from "../auth/branch-token";
 import { SERIES_RETENTION_MS } from "../branch/series";
-import { branchStub } from "../branch/stub";
+import { branchStubFor } from "../branch/stub";
 import { settingsOf } from "../config/store";
 import { csvHeaders, serieCsv } from "../formats/tables";
 import { SerieQuery } from "../schemas/status";
@@ -34,7 +34,7 @@ export const serie = new Hono<AppEnv>();
 
 serie.get("/", async (c) => {
   const { config, options } = await authorizeBranchRead(c, SerieRequest);
-  const stub = branchStub(c.env, config.empresa, config.sucursal);
+  const stub = branchStubFor(c.env, config);
   const body = { puntos: await stub.series(settingsOf(config), options.from, options.to) };
   c.header("Cache-Control", "no-cache");
   if (options.csv) return c.body(serieCsv(body), 200, csvHeaders(`helpdesk-status-serie-${config.empresa}-${config.sucursal}`));

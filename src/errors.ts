@@ -2,20 +2,31 @@
  * The one error type of the API. Anything thrown as an `ApiError` becomes its status and JSON body;
  * anything else becomes the contract's opaque 500 (see `onError` in index.ts).
  */
-export type FieldError = { indice: number; campo: string; mensaje: string };
+export type FieldError = { indice?: number; campo: string; mensaje: string };
+
+export type ApiErrorOptions = {
+  /** One entry per invalid field of a rejected body. */
+  errores?: FieldError[];
+  /** Response headers the status calls for (`Allow`, `Retry-After`, `Upgrade`). */
+  headers?: Record<string, string>;
+};
 
 export class ApiError extends Error {
+  readonly errores?: FieldError[];
+  readonly headers: Record<string, string>;
+
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 426 | 429 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 426 | 429,
     message: string,
-    readonly extra: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
+    options: ApiErrorOptions = {},
   ) {
     super(message);
+    this.errores = options.errores;
+    this.headers = options.headers ?? {};
   }
 
-  body(): Record<string, unknown> {
-    return { message: this.message, ...this.extra };
+  body(): { message: string; errores?: FieldError[] } {
+    return this.errores ? { message: this.message, errores: this.errores } : { message: this.message };
   }
 }
 
@@ -33,6 +44,10 @@ export const MESSAGES = {
   invalidBody: "Cuerpo inválido",
   upgradeRequired: "Se requiere una conexión WebSocket (Upgrade: websocket)",
   forbiddenBranch: "La clave de ingesta no pertenece a la empresa de la sucursal",
+  tokenAlreadyActive: "El token ya está activo en esta sucursal",
+  tokenNotFound: "Token no encontrado",
+  ingestKeyNotFound: "Clave de ingesta no encontrada",
+  batchSize: (max: number, received: number) => `Un lote lleva de 1 a ${max} eventos (se recibieron ${received})`,
   missing: (names: string[]) => `Faltan parámetros requeridos: ${names.join(", ")}`,
   invalidParam: (name: string) => `Parámetro inválido: ${name}`,
   tooManyRequests: (seconds: number) =>

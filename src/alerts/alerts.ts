@@ -12,11 +12,12 @@ import type { AlertDelivery, AlertRule, AlertRulesView } from "../schemas/alerts
 import { type ChannelSettings, DELIVERY_TIMEOUT_MS, MAX_ATTEMPTS, type Transport, backoffMs, deliver } from "./channels";
 import { evaluateRules, initialRuleState } from "./evaluate";
 import { AlertStore, type Delivery, type StoredRule } from "./store";
+import { MINUTE } from "../utils/time";
 
 /** Deliveries attempted together in one alarm run; more due ones wait for the next run. */
 const DELIVERY_BATCH = 25;
 /** After an evaluation that could not be written, look again this much later. */
-const EVALUATION_RETRY_MS = 60_000;
+const EVALUATION_RETRY_MS = MINUTE;
 
 /** The platform's network: `fetch` and the `send_email` binding. */
 export function platformTransport(env: Env): Transport {

@@ -3,6 +3,7 @@
  * the `send_email` binding, or a WhatsApp Business Cloud API message. The network is reached only
  * through a `Transport`, so tests hand in their own and nothing leaves the machine.
  */
+import { hex } from "../auth/crypto";
 import type { AlertChannel } from "../schemas/alerts";
 import { type AlertPayload, subject } from "./message";
 
@@ -39,10 +40,6 @@ export const SIGNATURE_HEADER = "X-Helpdesk-Firma";
 export const DELIVERY_HEADER = "X-Helpdesk-Entrega";
 
 const encoder = new TextEncoder();
-
-function hex(bytes: ArrayBuffer): string {
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`, as Stripe signs its webhooks. */
 export async function signature(secret: string, body: string, unixSeconds: number): Promise<string> {

@@ -4,9 +4,13 @@
  */
 const encoder = new TextEncoder();
 
+/** Bytes as lowercase hex, two digits each. */
+export function hex(bytes: ArrayBuffer | Uint8Array): string {
+  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
 }
 
 /** Compares two hex digests of equal length in constant time. */
@@ -29,6 +33,5 @@ export function randomSecret(bytes = 24): string {
 }
 
 export function randomId(): string {
-  const raw = crypto.getRandomValues(new Uint8Array(8));
-  return [...raw].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(crypto.getRandomValues(new Uint8Array(8)));
 }

@@ -22,7 +22,7 @@ export function clientAddress(c: Context<AppEnv>): string {
 export async function failedProbe(c: Context<AppEnv>, failure: ApiError): Promise<ApiError> {
   const { success } = await c.env.PROBE_LIMIT.limit({ key: clientAddress(c) });
   if (success) return failure;
-  return new ApiError(429, MESSAGES.tooManyRequests(PROBE_PERIOD_SECONDS), {}, {
-    "Retry-After": String(PROBE_PERIOD_SECONDS),
+  return new ApiError(429, MESSAGES.tooManyRequests(PROBE_PERIOD_SECONDS), {
+    headers: { "Retry-After": String(PROBE_PERIOD_SECONDS) },
   });
 }

@@ -20,5 +20,5 @@ export async function enforceReadLimit(
   // does not publish its alignment, so this is the wait until the current window's end at most.
   const period = RATE_LIMIT_PERIOD_SECONDS * 1000;
   const seconds = Math.max(1, Math.ceil((period - (now % period)) / 1000));
-  throw new ApiError(429, MESSAGES.tooManyRequests(seconds), {}, { "Retry-After": String(seconds) });
+  throw new ApiError(429, MESSAGES.tooManyRequests(seconds), { headers: { "Retry-After": String(seconds) } });
 }

@@ -20,8 +20,7 @@ import { BranchStore, EVENT_ID_RETENTION_MS } from "./store";
 import { BranchHistory } from "./series";
 import type { Timer } from "./timer";
 import type { ComponentView } from "./view";
-
-const HOUR = 3_600_000;
+import { HOUR } from "../utils/time";
 
 export class Branch extends DurableObject<Env> {
   private readonly store: BranchStore;

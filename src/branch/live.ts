@@ -12,6 +12,7 @@ import type { StatusBody } from "../schemas/status";
 import type { Timer } from "./timer";
 import type { BranchSettings } from "./model";
 import type { SnapshotOptions } from "./snapshot";
+import { MINUTE } from "../utils/time";
 
 /** What each socket carries through hibernation. */
 export type LiveAttachment = { tokenId: string; options: SnapshotOptions };
@@ -40,9 +41,9 @@ export function readLiveUpgrade(request: Request): { settings: BranchSettings; a
 }
 
 export const COALESCE_MS = 1_000;
-export const HEARTBEAT_MS = 60_000;
+export const HEARTBEAT_MS = MINUTE;
 /** How often connected sockets are checked against revoked tokens (the contract allows 2 minutes). */
-export const TOKEN_CHECK_MS = 60_000;
+export const TOKEN_CHECK_MS = MINUTE;
 
 /** Policy violation: the socket's token was revoked or the branch deprovisioned. */
 export const CLOSE_REVOKED = 1008;

@@ -3,8 +3,9 @@
  * Durable Object feeds parsed events in and persists what changed; tests drive it directly.
  */
 import type { Estado } from "../schemas/common";
-import type { ChatFields, IngestResult } from "../schemas/events";
+import { type ChatFields, DETAIL_FIELDS, type DetailField, type IngestResult } from "../schemas/events";
 import { localDay } from "./local-day";
+import { DAY, HOUR, MINUTE } from "../utils/time";
 
 export const BOT: Estado = "icarobot_ia";
 export const NO_DEPARTMENT = "Sin departamento";
@@ -20,14 +21,8 @@ export type BranchSettings = {
   objetivo_respuesta_min: number;
 };
 
-export type Chat = {
+export type Chat = Record<DetailField, string | null> & {
   id_resumen: number;
-  id_cliente: string | null;
-  departamento: string | null;
-  numero_perfil: string | null;
-  numero_cliente: string | null;
-  nombre_cliente: string | null;
-  agente: string | null;
   estado: Estado;
   /** False for a closed chat, and for one only known from events that did not open it. */
   open: boolean;
@@ -104,12 +99,7 @@ function figures(state: BranchState, key: string): DailyFigures {
 function blankChat(id: number, at: number): Chat {
   return {
     id_resumen: id,
-    id_cliente: null,
-    departamento: null,
-    numero_perfil: null,
-    numero_cliente: null,
-    nombre_cliente: null,
-    agente: null,
+    ...(Object.fromEntries(DETAIL_FIELDS.map((name) => [name, null])) as Record<DetailField, null>),
     estado: "nuevo",
     open: false,
     waitingSince: null,
@@ -120,8 +110,6 @@ function blankChat(id: number, at: number): Chat {
     firstResponded: false,
   };
 }
-
-const DETAIL_FIELDS = ["id_cliente", "departamento", "numero_perfil", "numero_cliente", "nombre_cliente", "agente"] as const;
 
 function mergeDetails(chat: Chat, fields: ChatFields): void {
   for (const name of DETAIL_FIELDS) {
@@ -162,7 +150,7 @@ function answer(state: BranchState, chat: Chat, at: number, settings: BranchSett
   const day = localDay(at, settings.zona_horaria);
   const day_figures = figures(state, dailyKey(day, departmentOf(chat)));
   day_figures.answered += 1;
-  if (Math.max(0, at - since) <= settings.objetivo_respuesta_min * 60_000) day_figures.answeredOnTime += 1;
+  if (Math.max(0, at - since) <= settings.objetivo_respuesta_min * MINUTE) day_figures.answeredOnTime += 1;
   if (!chat.firstResponded && chat.firstWaitAt !== null) {
     day_figures.firstResponseMs += Math.max(0, at - chat.firstWaitAt);
     day_figures.firstResponses += 1;
@@ -315,7 +303,7 @@ export function reconcile(
   state.version += 1;
 }
 
-export const CLOSED_CHAT_RETENTION_MS = 48 * 3_600_000;
+export const CLOSED_CHAT_RETENTION_MS = 48 * HOUR;
 export const DAILY_RETENTION_DAYS = 8;
 
 /**
@@ -328,7 +316,7 @@ export function prune(state: BranchState, now: number, settings: BranchSettings)
     if (!chat.open && now - chat.lastEventAt > CLOSED_CHAT_RETENTION_MS) removed.push(chat.id_resumen);
   }
   for (const id of removed) state.chats.delete(id);
-  const oldest = localDay(now - DAILY_RETENTION_DAYS * 86_400_000, settings.zona_horaria);
+  const oldest = localDay(now - DAILY_RETENTION_DAYS * DAY, settings.zona_horaria);
   for (const key of [...state.daily.keys()]) {
     if (splitDailyKey(key).day < oldest) state.daily.delete(key);
   }

@@ -7,13 +7,13 @@ import type { Timer } from "./timer";
 import type { ComponentView } from "./view";
 import type { BranchState, BranchSettings } from "./model";
 import { buildSnapshot } from "./snapshot";
+import { DAY, MINUTE } from "../utils/time";
 
-export const MINUTE_MS = 60_000;
-export const SERIES_RETENTION_MS = 7 * 86_400_000;
+export const SERIES_RETENTION_MS = 7 * DAY;
 
 /** The start of the minute containing `ms`: each sample is labelled with its minute. */
 export function minuteOf(ms: number): number {
-  return ms - (((ms % MINUTE_MS) + MINUTE_MS) % MINUTE_MS);
+  return ms - (((ms % MINUTE) + MINUTE) % MINUTE);
 }
 
 /** A snapshot's figures flattened beside its minute, as served. */
@@ -75,7 +75,7 @@ export class BranchHistory {
   }
 
   readonly timer: Timer = {
-    nextAt: (now) => (this.current().settings ? (this.lastSample === null ? now : this.lastSample + MINUTE_MS) : null),
+    nextAt: (now) => (this.current().settings ? (this.lastSample === null ? now : this.lastSample + MINUTE) : null),
     run: (now) => this.sample(now),
   };
 

@@ -3,9 +3,10 @@
  * and then written through, a changed chat at a time, inside the caller's transaction.
  */
 import { type BranchState, type Chat, type DailyFigures, type BranchSettings, emptyState } from "./model";
+import { HOUR } from "../utils/time";
 
 /** Applied event ids are remembered this long (the contract asks for at least 24 hours). */
-export const EVENT_ID_RETENTION_MS = 25 * 3_600_000;
+export const EVENT_ID_RETENTION_MS = 25 * HOUR;
 
 export class BranchStore {
   constructor(private readonly sql: SqlStorage) {

@@ -2,19 +2,11 @@
  * The flat tables behind `formato=csv` (CONTRACT §1): the snapshot as one row per waiting chat, and
  * the history as one row per minute. Pure, so the column order is fixed in one place.
  */
+import { DETAIL_FIELDS } from "../schemas/events";
 import { BUCKETS, type ChatDetalle, type SerieBody, SeriePoint, type StatusBody } from "../schemas/status";
 import { CSV_CONTENT_TYPE, type Cell, toCsv } from "./csv";
 
-const CHAT_COLUMNS = [
-  "id_resumen",
-  "id_cliente",
-  "departamento",
-  "numero_perfil",
-  "numero_cliente",
-  "nombre_cliente",
-  "agente",
-  "espera_desde",
-] as const satisfies readonly (keyof ChatDetalle)[];
+const CHAT_COLUMNS = ["id_resumen", ...DETAIL_FIELDS, "espera_desde"] as const satisfies readonly (keyof ChatDetalle)[];
 
 export const STATUS_CSV_HEADER = ["bucket", "estado", "minutos_espera", ...CHAT_COLUMNS] as const;
 

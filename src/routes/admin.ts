@@ -102,7 +102,7 @@ admin.post(`${BRANCH}/tokens`, async (c) => {
   const token = input.token ?? randomSecret(24);
   const hash = await sha256Hex(token);
   if (config.tokens.some((record) => record.hash === hash)) {
-    throw new ApiError(409, "El token ya está activo en esta sucursal");
+    throw new ApiError(409, MESSAGES.tokenAlreadyActive);
   }
   const id = randomId();
   config.tokens.push({ id, hash, etiqueta: input.etiqueta ?? null, creado_en: new Date().toISOString() });
@@ -115,7 +115,7 @@ admin.delete(`${BRANCH}/tokens/:id`, async (c) => {
   identifiers({ empresa, sucursal });
   const config = await existingBranch(c.env, empresa, sucursal);
   const remaining = config.tokens.filter((record) => record.id !== id);
-  if (remaining.length === config.tokens.length) throw new ApiError(404, "Token no encontrado");
+  if (remaining.length === config.tokens.length) throw new ApiError(404, MESSAGES.tokenNotFound);
   await writeBranch(c.env.CONFIG, { ...config, tokens: remaining });
   return c.body(null, 204);
 });
@@ -140,7 +140,7 @@ admin.delete("/empresas/:empresa/claves-ingesta/:id", async (c) => {
   const { empresa, id } = c.req.param();
   identifiers({ empresa });
   const record = await readIngestKey(c.env.CONFIG, id);
-  if (!record || record.empresa !== empresa) throw new ApiError(404, "Clave de ingesta no encontrada");
+  if (!record || record.empresa !== empresa) throw new ApiError(404, MESSAGES.ingestKeyNotFound);
   await deleteIngestKey(c.env.CONFIG, id);
   return c.body(null, 204);
 });

@@ -14,9 +14,10 @@ import { readJsonBody } from "../http/read-json";
 import { invalidateSnapshots } from "../http/snapshot-cache";
 import { IDENTIFIER } from "../schemas/common";
 import { ChatEvent, type IngestResult, MAX_EVENTS_PER_REQUEST, Reconciliation } from "../schemas/events";
+import { MINUTE } from "../utils/time";
 
 /** Events dated further ahead than this are invalid: the sender's clock is wrong. */
-export const MAX_FUTURE_MS = 5 * 60_000;
+export const MAX_FUTURE_MS = 5 * MINUTE;
 
 export const events = new Hono<IngestEnv>();
 
@@ -35,7 +36,7 @@ function eventList(body: unknown): unknown[] {
       throw new ApiError(400, MESSAGES.invalidEvents, { errores: [{ indice: 0, campo: "eventos", mensaje: "debe ser una lista" }] });
     }
     if (list.length === 0 || list.length > MAX_EVENTS_PER_REQUEST) {
-      throw new ApiError(400, `Un lote lleva de 1 a ${MAX_EVENTS_PER_REQUEST} eventos (se recibieron ${list.length})`);
+      throw new ApiError(400, MESSAGES.batchSize(MAX_EVENTS_PER_REQUEST, list.length));
     }
     return list;
   }
@@ -103,7 +104,7 @@ events.post("/events", async (c) => {
 });
 
 events.all("/events", () => {
-  throw new ApiError(405, MESSAGES.methodNotAllowed, {}, { Allow: "POST" });
+  throw new ApiError(405, MESSAGES.methodNotAllowed, { headers: { Allow: "POST" } });
 });
 
 events.put("/empresas/:empresa/sucursales/:sucursal/chats", async (c) => {

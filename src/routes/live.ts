@@ -19,7 +19,7 @@ live.get("/", async (c) => {
   const query = LiveQuery.safeParse(c.req.query());
   if (!query.success) throw new ApiError(400, MESSAGES.invalidParam(String(query.error.issues[0].path[0])));
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-    throw new ApiError(426, MESSAGES.upgradeRequired, {}, { Upgrade: "websocket" });
+    throw new ApiError(426, MESSAGES.upgradeRequired, { headers: { Upgrade: "websocket" } });
   }
   const { departamento, detalle } = query.data;
   const options = { detalle: detalle === "true", ...(departamento === undefined ? {} : { departamento }) };
@@ -28,5 +28,5 @@ live.get("/", async (c) => {
 });
 
 live.all("/", () => {
-  throw new ApiError(405, MESSAGES.methodNotAllowed, {}, { Allow: "GET" });
+  throw new ApiError(405, MESSAGES.methodNotAllowed, { headers: { Allow: "GET" } });
 });

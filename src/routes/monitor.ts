@@ -49,5 +49,5 @@ monitor.get("/", async (c) => {
 });
 
 monitor.all("/", () => {
-  throw new ApiError(405, MESSAGES.methodNotAllowed, {}, { Allow: "GET, HEAD" });
+  throw new ApiError(405, MESSAGES.methodNotAllowed, { headers: { Allow: "GET, HEAD" } });
 });

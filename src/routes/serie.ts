@@ -12,8 +12,9 @@ import { branchStubFor } from "../branch/stub";
 import { settingsOf } from "../config/store";
 import { csvHeaders, serieCsv } from "../formats/tables";
 import { SerieQuery } from "../schemas/status";
+import { DAY } from "../utils/time";
 
-export const DEFAULT_RANGE_MS = 86_400_000;
+export const DEFAULT_RANGE_MS = DAY;
 export const MAX_RANGE_MS = SERIES_RETENTION_MS;
 
 /**

@@ -77,7 +77,7 @@ status.get("/", async (c) => {
 status.route("/serie", serie);
 
 const methodNotAllowed = () => {
-  throw new ApiError(405, MESSAGES.methodNotAllowed, {}, { Allow: READ_METHODS });
+  throw new ApiError(405, MESSAGES.methodNotAllowed, { headers: { Allow: READ_METHODS } });
 };
 status.all("/", methodNotAllowed);
 status.all("/serie", methodNotAllowed);

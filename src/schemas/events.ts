@@ -18,6 +18,12 @@ export const ChatFields = z.object({
 });
 export type ChatFields = z.infer<typeof ChatFields>;
 
+/** The chat's free-text details (null when unknown), in wire order: every field but its id, estado and wait. */
+export const DETAIL_FIELDS = Object.keys(ChatFields.shape).filter(
+  (name) => name !== "id_resumen" && name !== "estado" && name !== "espera_desde",
+) as DetailField[];
+export type DetailField = Exclude<keyof ChatFields, "id_resumen" | "estado" | "espera_desde">;
+
 export const EVENT_TYPES = [
   "chat.actualizado",
   "chat.mensaje_cliente",

@@ -1,13 +1,13 @@
 /**
- * Alert test helpers: the branch object's transport is replaced (inside the object, through
- * `runInDurableObject`) by one that records every request and email and answers as told, so no
- * alert ever reaches a network; the outbox is then run with `runDurableObjectAlarm`.
+ * Alert test helpers: the branch object's alerts go to a receiver the test registers
+ * (test/outbound.ts), which records every request and email and answers as told, so no alert ever
+ * reaches a network; the outbox is then run with `runDurableObjectAlarm`.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { vi } from "vitest";
-import type { BranchAlerts } from "../src/alerts/alerts";
 import type { OutgoingEmail } from "../src/alerts/channels";
+import type { Branch } from "../src/branch/branch";
+import { listen } from "./outbound";
 import { type TestBranch, admin, branchObject } from "./helpers";
 
 export type SentRequest = { url: string; method: string; headers: Record<string, string>; body: string };
@@ -19,29 +19,22 @@ export function stubOf(branch: Pick<TestBranch, "empresa" | "sucursal">) {
   return branchObject(branch);
 }
 
-export function alertsOf(instance: unknown): BranchAlerts {
-  return (instance as { alerts: BranchAlerts }).alerts;
+export function alertsOf(instance: Branch) {
+  return instance.alerts;
 }
 
-/** Replaces the branch's alert transport; returns what it will have sent. */
+/** Receives the branch's alerts from here on; returns what they will have sent. */
 export async function interceptAlerts(branch: TestBranch, respond: Responder = () => new Response("ok")): Promise<Outbound> {
   const outbound: Outbound = { requests: [], emails: [] };
-  await runInDurableObject(stubOf(branch), (instance) => {
-    alertsOf(instance).transport = {
-      fetch: async (request) => {
-        const sent = {
-          url: request.url,
-          method: request.method,
-          headers: Object.fromEntries(request.headers),
-          body: await request.text(),
-        };
-        outbound.requests.push(sent);
-        return respond(sent, outbound.requests.length - 1);
-      },
-      sendEmail: async (email) => {
-        outbound.emails.push(email);
-      },
-    };
+  listen(`${branch.empresa}/${branch.sucursal}`, {
+    fetch: async (request) => {
+      const sent = { url: request.url, method: request.method, headers: Object.fromEntries(request.headers), body: await request.text() };
+      outbound.requests.push(sent);
+      return respond(sent, outbound.requests.length - 1);
+    },
+    sendEmail: async (email) => {
+      outbound.emails.push(email);
+    },
   });
   return outbound;
 }

@@ -41,8 +41,6 @@ function sameCondition(a: AlertRule, b: AlertRule): boolean {
 }
 
 export class BranchAlerts {
-  /** Replaced by tests (through `runInDurableObject`) so no request leaves the machine. */
-  transport: Transport;
   readonly timers: Timer[];
   private readonly store: AlertStore;
   private rules: StoredRule[];
@@ -54,12 +52,13 @@ export class BranchAlerts {
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
     private readonly branch: () => ComponentView,
+    /** The network alerts go out through: the platform's, or a test's recorder. */
+    private readonly transport: Transport,
   ) {
     this.store = new AlertStore(ctx.storage.sql);
     this.rules = this.store.loadRules();
     // Not known until evaluated: after a restart the first alarm run evaluates.
     this.checkAt = this.rules.length ? 0 : null;
-    this.transport = platformTransport(env);
     this.timers = [
       { nextAt: () => this.checkAt, run: (now) => this.evaluate(now) },
       { nextAt: () => this.store.nextDeliveryAt(), run: (now) => this.deliverDue(now) },

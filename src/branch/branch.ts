@@ -6,7 +6,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { readBranch } from "../config/store";
-import { BranchAlerts } from "../alerts/alerts";
+import { BranchAlerts, platformTransport } from "../alerts/alerts";
+import type { Transport } from "../alerts/channels";
 import type { AlertHistory, AlertRule, AlertRulesView } from "../schemas/alerts";
 import type { ChatFields, IngestResult } from "../schemas/events";
 import type { SeriePoint, StatusBody } from "../schemas/status";
@@ -22,6 +23,9 @@ import type { Timer } from "./timer";
 import type { ComponentView } from "./view";
 import { HOUR } from "../utils/time";
 
+/** What a subclass may hand the object: tests give it a transport that records what alerts send. */
+export type BranchOptions = { alertTransport?: Transport };
+
 export class Branch extends DurableObject<Env> {
   private readonly store: BranchStore;
   private state!: BranchState;
@@ -30,19 +34,20 @@ export class Branch extends DurableObject<Env> {
   private readonly snapshots = new SnapshotMemo();
   private settings: BranchSettings | null = null;
   private readonly live: LiveFeed;
-  private readonly alerts: BranchAlerts;
+  /** Its alerts: rules, evaluation and outbox (public so in-object tests read its timers). */
+  readonly alerts: BranchAlerts;
   /** The minute-by-minute figures of `/helpdesk-status/serie`. */
   private readonly history: BranchHistory;
   private readonly timers: Timer[];
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: Env, options: BranchOptions = {}) {
     super(ctx, env);
     this.store = new BranchStore(ctx.storage.sql);
     this.live = new LiveFeed(ctx, {
       snapshot: (options) => this.liveSnapshot(options),
       activeTokenIds: () => this.activeTokenIds(),
     });
-    this.alerts = new BranchAlerts(ctx, env, () => this.view());
+    this.alerts = new BranchAlerts(ctx, env, () => this.view(), options.alertTransport ?? platformTransport(env));
     this.history = new BranchHistory(ctx.storage.sql, () => this.view());
     this.timers = [
       {

@@ -6,22 +6,12 @@
  */
 import Papa from "papaparse";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, event, provisionBranch, push, readStatus, statusPath, type TestBranch, uniqueName } from "./helpers";
+import { call, event, provisionBranch, push, readStatus, statusPath, type TestBranch, uniqueName, setClock, expectError } from "./helpers";
 
 /** 10:00 in Caracas (UTC−4, no DST). */
 const NOW = Date.parse("2031-03-10T14:00:00.000Z");
 
 afterEach(() => vi.restoreAllMocks());
-
-function setClock(ms: number): void {
-  vi.spyOn(Date, "now").mockReturnValue(ms);
-}
-
-async function expectError(path: string, status: number, message: string) {
-  const response = await call(path);
-  expect(response.status).toBe(status);
-  expect(await response.json()).toEqual({ message });
-}
 
 /** Chats in two departments and none, with agents, a close each, and one chat waiting for the customer. */
 async function branchWithDepartments(): Promise<TestBranch> {

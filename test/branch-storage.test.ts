@@ -4,13 +4,17 @@
  * and no SQL statement binds more than SQLite's 100 parameters.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Branch } from "../src/branch/branch";
 import { BranchStore } from "../src/branch/store";
-import { branchObject, eventAt, provisionBranch, push, putChats, readStatus, storedState } from "./helpers";
+import { branchObject, eventAt, provisionBranch, push, putChats, readStatus, setClock, storedState } from "./helpers";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+/** Ahead of the real clock: an alarm set by the object then is never run by the runtime on its own. */
+const LATER = Date.parse("2031-03-10T12:00:00.000Z");
+
+afterEach(() => vi.restoreAllMocks());
 
 /** The object's private parts, for white-box checks only. */
 type Inside = { state: unknown; store: { sql: SqlStorage }; settings: unknown };
@@ -62,6 +66,7 @@ describe("restart", () => {
 
 describe("remembered event ids", () => {
   it("keeps ids applied less than 25 hours ago and forgets older ones, in the alarm only", async () => {
+    setClock(LATER);
     const branch = await provisionBranch();
     const now = Date.now();
     const recent = eventAt(branch, "chat.actualizado", { id_resumen: 1 }, now - 2 * MINUTE);

@@ -3,7 +3,7 @@
  * the branch is exactly as before (same snapshot, same stored state, no event id remembered).
  */
 import { describe, expect, it } from "vitest";
-import { admin, call, event, postEvents, provisionBranch, push, readStatus, storedState, uniqueName, type TestBranch } from "./helpers";
+import { admin, call, event, postEvents, provisionBranch, push, readStatus, storedState, uniqueName, type TestBranch, branchFingerprint } from "./helpers";
 
 /** A branch with some open, waiting and closed chats, so that a change would show. */
 async function seededBranch(): Promise<TestBranch> {
@@ -20,20 +20,14 @@ async function seededBranch(): Promise<TestBranch> {
   return branch;
 }
 
-/** Everything a change could touch: the snapshot served (but its instant) and what is stored. */
-async function fingerprint(branch: TestBranch) {
-  const { generado_en: _, ...snapshot } = await readStatus(branch);
-  return { snapshot, stored: await storedState(branch) };
-}
-
 /** Sends the request, checks status and message, and that the branch did not change. */
 async function expectRefused(branch: TestBranch, send: () => Promise<Response>, status: number, message: string) {
-  const before = await fingerprint(branch);
+  const before = await branchFingerprint(branch);
   const response = await send();
   expect(response.status).toBe(status);
   const body = (await response.json()) as { message: string; errores?: unknown[] };
   expect(body.message).toBe(message);
-  expect(await fingerprint(branch)).toEqual(before);
+  expect(await branchFingerprint(branch)).toEqual(before);
   return body;
 }
 

@@ -4,10 +4,28 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
+import { expect, vi } from "vitest";
 import { BranchStore } from "../src/branch/store";
 
 export const ADMIN_TOKEN = "test-admin-token";
 export const BASE = "http://helpdesk.test";
+
+/**
+ * Sets the clock (`Date.now`) to `ms` until `vi.restoreAllMocks()`: the Worker and its Durable
+ * Objects run in the test's isolate, so they read it too.
+ */
+export function setClock(ms: number): void {
+  vi.spyOn(Date, "now").mockReturnValue(ms);
+}
+
+/** Requests `path` and expects the contract's JSON error: this status, exactly this body. */
+export async function expectError(path: string, status: number, message: string, init?: RequestInit): Promise<Response> {
+  const response = await call(path, init);
+  expect(response.status).toBe(status);
+  expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
+  expect(await response.json()).toEqual({ message });
+  return response;
+}
 
 export function uniqueName(prefix = "t"): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 12)}`;
@@ -126,8 +144,8 @@ export function branchObject(branch: Pick<TestBranch, "empresa" | "sucursal">) {
 }
 
 /**
- * What a rejected request must leave as it was: the branch's snapshot (version, figures, chats) and
- * its KV records (every branch of its empresa, and its ingest key).
+ * What a rejected request must leave as it was: the branch's snapshot (version, figures, chats), what
+ * its object has stored, and its KV records (every branch of its empresa, and its ingest key).
  */
 export async function branchFingerprint(branch: TestBranch) {
   const body = await readStatus(branch);
@@ -141,7 +159,7 @@ export async function branchFingerprint(branch: TestBranch) {
   kv[`clave-ingesta:${keyId}`] = await env.CONFIG.get(`clave-ingesta:${keyId}`);
   // `metricas` and `minutos_espera` move with the clock alone, so they are left out.
   const { version, resumen_general, carga_por_agente, por_departamento } = body;
-  return { version, resumen_general, carga_por_agente, por_departamento, chats, kv };
+  return { version, resumen_general, carga_por_agente, por_departamento, chats, kv, stored: await storedState(branch) };
 }
 
 /**

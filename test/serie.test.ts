@@ -6,7 +6,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import Papa from "papaparse";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { admin, branchObject, call, event, provisionBranch, push, readStatus, seriePath, type TestBranch, uniqueName } from "./helpers";
+import { admin, branchObject, call, event, provisionBranch, push, readStatus, seriePath, type TestBranch, uniqueName, setClock, expectError } from "./helpers";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -15,10 +15,6 @@ const T0 = Date.parse("2031-03-10T12:00:30.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();
 
 afterEach(() => vi.restoreAllMocks());
-
-function setClock(ms: number): void {
-  vi.spyOn(Date, "now").mockReturnValue(ms);
-}
 
 /** Fires the branch's alarm with the clock at `ms`. */
 async function tick(branch: TestBranch, ms: number): Promise<void> {
@@ -40,12 +36,6 @@ async function readSerie(branch: TestBranch, from: number, to: number): Promise<
   const response = await call(seriePath(branch, `&desde=${iso(from)}&hasta=${iso(to)}`));
   expect(response.status).toBe(200);
   return (await response.json<any>()).puntos;
-}
-
-async function expectError(path: string, status: number, message: string) {
-  const response = await call(path);
-  expect(response.status).toBe(status);
-  expect(await response.json()).toEqual({ message });
 }
 
 describe("the minute-by-minute samples", () => {

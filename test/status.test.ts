@@ -1,6 +1,6 @@
 /** CONTRACT §1: the status endpoint's checks in order, the seed's shape, and the model's invariants. */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { admin, call, event, provisionBranch, push, readStatus, statusPath, uniqueName } from "./helpers";
+import { admin, call, event, provisionBranch, push, readStatus, statusPath, uniqueName, expectError } from "./helpers";
 
 const SEED_RESUMEN_KEYS = [
   "chat_nuevos", "chat_pendientes", "chat_asignados", "chat_icarobot_ia", "chat_abiertos", "chat_cerrados",
@@ -9,14 +9,6 @@ const SEED_RESUMEN_KEYS = [
 ];
 const SEED_BUCKETS = ["menos_10_minutos", "de_10_a_20_minutos", "de_20_a_30_minutos", "de_30_a_60_minutos", "mas_60_minutos"];
 const SEED_CHAT_FIELDS = ["id_resumen", "id_cliente", "departamento", "numero_perfil", "numero_cliente", "nombre_cliente"];
-
-async function expectError(path: string, status: number, message: string, init?: RequestInit) {
-  const response = await call(path, init);
-  expect(response.status).toBe(status);
-  expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
-  expect(await response.json()).toEqual({ message });
-  return response;
-}
 
 describe("GET /helpdesk-status/ errors, in the contract's order", () => {
   it("names every missing parameter", async () => {

@@ -20,7 +20,7 @@
  * - each acknowledged answer adds up (aceptados + duplicados + obsoletos = events sent), readers
  *   never see a branch's `version` go back, even across the crash.
  */
-import { spawn } from "node:child_process";
+import { startWrangler } from "./wrangler.mjs";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,58 +53,22 @@ const timeLeft = () => DEADLINE_MS - (Date.now() - started);
 
 let wrangler = null;
 
-function startWrangler() {
-  const child = spawn(
-    "npx",
-    ["wrangler", "dev", "--ip", HOST, "--port", String(PORT), "--persist-to", stateDir,
-      "--var", `ADMIN_TOKEN:${adminToken}`, "--log-level", "warn", "--show-interactive-dev-session=false"],
-    {
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
-    },
-  );
-  child.stdout.pipe(log, { end: false });
-  child.stderr.pipe(log, { end: false });
-  wrangler = child;
-  return child;
-}
-
-function killGroup(signal) {
-  if (!wrangler) return;
-  try {
-    process.kill(-wrangler.pid, signal);
-  } catch {}
-}
-
-async function waitForHealth() {
-  while (timeLeft() > 0) {
-    try {
-      if ((await fetch(`${BASE}/health`, { signal: AbortSignal.timeout(2000) })).ok) return;
-    } catch {}
-    await sleep(300);
-  }
-  throw new Error("wrangler dev did not answer /health in time");
+async function start() {
+  wrangler = await startWrangler({ port: PORT, persistTo: stateDir, adminToken, output: log, timeoutMs: Math.max(1_000, timeLeft()) });
 }
 
 async function crashAndRestart() {
-  const pid = wrangler.pid;
-  const exited = new Promise((resolve) => wrangler.once("exit", resolve));
-  killGroup("SIGKILL");
-  await exited;
-  // workerd may outlive its parent by a moment: make sure the port is free before restarting.
-  for (let i = 0; i < 50; i++) {
-    try {
-      process.kill(-pid, 0);
-      await sleep(100);
-    } catch {
-      break;
-    }
-  }
+  // Waits until the whole group (workerd included) is gone, so the port is free before restarting.
+  await wrangler.kill("SIGKILL");
   const killedAt = Date.now();
-  startWrangler();
-  await waitForHealth();
+  await start();
   return Date.now() - killedAt;
+}
+
+function killGroup(signal) {
+  try {
+    if (wrangler) process.kill(-wrangler.pid, signal);
+  } catch {}
 }
 
 function cleanUp() {
@@ -416,8 +380,7 @@ async function finalPass(key, requests) {
 // ---------------------------------------------------------------- the run
 
 async function main() {
-  startWrangler();
-  await waitForHealth();
+  await start();
   const { branches, key } = await provision();
   const { events, expected } = generate(branches);
   const requests = batches(shuffle(events));

@@ -3,9 +3,9 @@
  * (local KV and Durable Objects under .wrangler/state, no Cloudflare account), provisions the demo
  * branch of CONTRACT §6 with the seed's example token, and feeds it simulated chat traffic.
  */
-import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createSimulator } from "./simulator.mjs";
+import { startWrangler } from "./wrangler.mjs";
 
 const HOST = "127.0.0.1";
 const PORT = Number(process.env.PORT ?? 8787);
@@ -21,38 +21,23 @@ if (!existsSync(".dev.vars")) {
 const adminToken = /^ADMIN_TOKEN=(.*)$/m.exec(readFileSync(".dev.vars", "utf8"))?.[1]?.trim();
 if (!adminToken) throw new Error("ADMIN_TOKEN is missing from .dev.vars");
 
-const wrangler = spawn(
-  "npx",
-  ["wrangler", "dev", "--ip", HOST, "--port", String(PORT), "--persist-to", ".wrangler/state", "--log-level", "warn"],
-  {
-    stdio: "inherit",
-    detached: true,
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
-  },
-);
+const server = await startWrangler({
+  port: PORT,
+  persistTo: ".wrangler/state",
+  inspectorPort: process.env.INSPECTOR_PORT,
+  output: "inherit",
+  timeoutMs: 60_000,
+});
 
 function stop() {
-  try {
-    process.kill(-wrangler.pid, "SIGTERM");
-  } catch {}
-  process.exit(0);
+  server.kill("SIGTERM").finally(() => process.exit(0));
 }
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
-wrangler.on("exit", (code) => {
+server.exited.then((code) => {
   console.error(`wrangler dev exited (${code})`);
   process.exit(code ?? 1);
 });
-
-async function waitForHealth() {
-  for (let attempt = 0; attempt < 120; attempt++) {
-    try {
-      if ((await fetch(`${BASE}/health`)).ok) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error("the server did not answer /health within 60 s");
-}
 
 async function adminCall(method, path, body) {
   const response = await fetch(`${BASE}/v1/admin${path}`, {
@@ -88,7 +73,6 @@ async function provisionDemo() {
   return demoIngestKey();
 }
 
-await waitForHealth();
 const key = await provisionDemo();
 const statusUrl = `${BASE}/helpdesk-status/?token=${DEMO.token}&empresa=${DEMO.empresa}&sucursal=${DEMO.sucursal}`;
 console.log(`\nhelpdesk-status is running on ${BASE}\n  status:  ${statusUrl}\n  monitor: ${BASE}/monitor/#token=${DEMO.token}&empresa=${DEMO.empresa}&sucursal=${DEMO.sucursal}\n  admin token: in .dev.vars\n`);

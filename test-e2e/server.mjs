@@ -1,63 +1,8 @@
 /**
- * End-to-end helpers: a real `wrangler dev` on loopback (started detached, stopped by its process
- * group, never by name) and the admin/ingest calls a test needs against it.
+ * End-to-end helpers: a real `wrangler dev` on loopback (scripts/wrangler.mjs: started detached,
+ * stopped by its process group, never by name) and the admin/ingest calls a test needs against it.
  */
-import { spawn } from "node:child_process";
-import { openSync } from "node:fs";
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Starts `wrangler dev` and resolves once /health answers; rejects after `timeoutMs`. */
-export async function startWrangler({ port, persistTo, adminToken, logFile, timeoutMs = 90_000 }) {
-  const log = openSync(logFile, "a");
-  const child = spawn(
-    "npx",
-    ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo,
-      "--var", `ADMIN_TOKEN:${adminToken}`, "--log-level", "warn"],
-    {
-      detached: true,
-      stdio: ["ignore", log, log],
-      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
-    },
-  );
-  let exited = false;
-  const exit = new Promise((resolve) => child.on("exit", () => resolve((exited = true))));
-  const server = {
-    base: `http://127.0.0.1:${port}`,
-    pid: child.pid,
-    /** Ends the whole process tree (npx → node → workerd) and waits for it, at most 10 s. */
-    async stop() {
-      for (const signal of ["SIGTERM", "SIGKILL"]) {
-        try {
-          process.kill(-child.pid, signal);
-        } catch {
-          return; // the group is gone
-        }
-        if (await Promise.race([exit.then(() => true), sleep(5_000).then(() => false)])) break;
-      }
-      // npx may exit before workerd: make sure nothing of the group is left holding the port.
-      for (let i = 0; i < 50; i++) {
-        try {
-          process.kill(-child.pid, 0);
-        } catch {
-          return;
-        }
-        if (i === 20) try { process.kill(-child.pid, "SIGKILL"); } catch {}
-        await sleep(100);
-      }
-    },
-  };
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`wrangler dev exited early; see ${logFile}`);
-    try {
-      if ((await fetch(`${server.base}/health`, { signal: AbortSignal.timeout(2_000) })).ok) return server;
-    } catch {}
-    await sleep(300);
-  }
-  await server.stop();
-  throw new Error(`wrangler dev did not answer /health within ${timeoutMs / 1000} s; see ${logFile}`);
-}
+export { startWrangler } from "../scripts/wrangler.mjs";
 
 export async function request(base, method, path, token, body) {
   const response = await fetch(`${base}${path}`, {

@@ -15,10 +15,10 @@
  * BENCH_INSPECTOR_PORT (8796).
  */
 import autocannon from "autocannon";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { startWrangler } from "../scripts/wrangler.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const TMP = path.join(ROOT, "bench", "tmp");
@@ -58,41 +58,26 @@ function writeBenchConfig() {
   return file;
 }
 
-function startServer(config, { fresh = true } = {}) {
+/** wrangler dev with the bench config (scripts/wrangler.mjs), ready once /health answers. */
+async function startServer(config, { fresh = true } = {}) {
   const state = path.join(TMP, "state");
   if (fresh) rmSync(state, { recursive: true, force: true });
-  const child = spawn(
-    "npx",
-    [
-      "wrangler", "dev", "-c", config, "--ip", HOST, "--port", String(PORT), "--inspector-port", String(INSPECTOR_PORT),
-      "--persist-to", state, "--var", `ADMIN_TOKEN:${ADMIN_TOKEN}`, "--log-level", "warn", "--show-interactive-dev-session=false",
-    ],
-    {
-      cwd: ROOT,
-      detached: true,
-      stdio: ["ignore", "inherit", "inherit"],
-      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
-    },
-  );
-  const exited = new Promise((resolve) => child.on("exit", resolve));
-  const stop = () => {
+  const server = await startWrangler({
+    config,
+    port: PORT,
+    inspectorPort: INSPECTOR_PORT,
+    persistTo: state,
+    adminToken: ADMIN_TOKEN,
+    output: "inherit",
+    cwd: ROOT,
+  });
+  // Ctrl-C or a kill still stops it: process.exit runs the "exit" handlers.
+  process.on("exit", () => {
     try {
-      process.kill(-child.pid, "SIGTERM");
+      process.kill(-server.pid, "SIGTERM");
     } catch {}
-    return exited;
-  };
-  process.on("exit", stop);
-  return { child, stop };
-}
-
-async function waitForHealth() {
-  for (let attempt = 0; attempt < 180; attempt++) {
-    try {
-      if ((await fetch(`${BASE}/health`)).ok) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error("wrangler dev did not answer /health within 90 s");
+  });
+  return server;
 }
 
 /** Resident memory (bytes) of the workerd processes in the server's process group. */
@@ -292,9 +277,8 @@ const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 async function largestObjectMemory(config) {
   const n = PROBE_SIZES.at(-1);
-  const server = startServer(config, { fresh: false });
+  const server = await startServer(config, { fresh: false });
   try {
-    await waitForHealth();
     await pause(2000);
     const before = workerdRss(server.child.pid);
     const started = Date.now();
@@ -419,9 +403,8 @@ async function main() {
   const started = Date.now();
   const config = writeBenchConfig();
   log(`starting wrangler dev on ${BASE}`);
-  const server = startServer(config);
+  const server = await startServer(config);
   try {
-    await waitForHealth();
     const reader = await provision("lectura");
     await loadChats(reader, N);
     const writer = await provision("ingesta");

@@ -2,13 +2,14 @@
  * The branch's minute-by-minute history (CONTRACT §1, `/helpdesk-status/serie`): one sample of
  * `resumen_general` + `metricas` a minute, in its own SQLite table, kept 7 days.
  */
-import type { SeriePoint, StatusBody } from "../schemas/status";
+import { SERIE_RETENTION_MS, type SeriePoint, type StatusBody } from "../schemas/status";
 import type { BranchView, Timer } from "./branch";
 import type { BranchState, Settings } from "./model";
 import { buildSnapshot } from "./snapshot";
 
 export const MINUTE_MS = 60_000;
-export const SERIES_RETENTION_MS = 7 * 86_400_000;
+/** Samples are kept as long as a range of `/serie` may reach back. */
+export const SERIES_RETENTION_MS = SERIE_RETENTION_MS;
 
 /** The start of the minute containing `ms`: each sample is labelled with its minute. */
 export function minuteOf(ms: number): number {

@@ -6,6 +6,14 @@ export const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export const Identifier = z.string().regex(IDENTIFIER);
 
+/** The path of a company's resources, and of a branch's. */
+export const EmpresaParams = z.object({
+  empresa: Identifier.openapi({ description: "Identificador de la empresa", example: "icarosoft" }),
+});
+export const BranchParams = EmpresaParams.extend({
+  sucursal: Identifier.openapi({ description: "Identificador de la sucursal", example: "mcbo1" }),
+});
+
 export const ESTADOS = ["nuevo", "pendiente", "asignado", "icarobot_ia"] as const;
 export const Estado = z.enum(ESTADOS);
 export type Estado = z.infer<typeof Estado>;

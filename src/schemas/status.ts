@@ -101,11 +101,27 @@ export const StatusQuery = BranchQuery.extend({
   formato: Formato.optional(),
 });
 
-/** `GET /helpdesk-status/serie` query (CONTRACT §1, history). */
+/** How far back `/serie` reaches (its samples are kept that long), and its range by default. */
+export const SERIE_RETENTION_MS = 7 * 86_400_000;
+export const SERIE_DEFAULT_RANGE_MS = 86_400_000;
+
+/** A `/serie` range resolved: `hasta` defaults to now, `desde` to 24 hours before `hasta`. */
+export function serieRange(query: { desde?: string; hasta?: string }, now = Date.now()): { from: number; to: number } {
+  const to = query.hasta ? Date.parse(query.hasta) : now;
+  const from = query.desde ? Date.parse(query.desde) : to - SERIE_DEFAULT_RANGE_MS;
+  return { from, to };
+}
+
+/** `GET /helpdesk-status/serie` query. A reversed range, or one over 7 days, is the fault of `desde`. */
 export const SerieQuery = BranchQuery.extend({
-  desde: Instant.optional().openapi({ description: "Inicio (ISO 8601); por defecto hace 24 horas" }),
-  hasta: Instant.optional().openapi({ description: "Fin (ISO 8601); por defecto ahora; rango máximo 7 días" }),
+  desde: Instant.optional().openapi({ description: "Inicio (ISO 8601); por defecto hace 24 horas", example: "2026-11-24T00:00:00Z" }),
+  hasta: Instant.optional().openapi({ description: "Fin (ISO 8601); por defecto ahora; rango máximo 7 días", example: "2026-11-24T23:59:00Z" }),
   formato: Formato.optional(),
+}).superRefine((query, ctx) => {
+  const { from, to } = serieRange(query);
+  if (from > to || to - from > SERIE_RETENTION_MS) {
+    ctx.addIssue({ code: "custom", path: ["desde"], message: "rango inválido", input: query.desde });
+  }
 });
 
 /** One minute's sample: `resumen_general` and `metricas` flattened beside its instant. */

@@ -8,6 +8,7 @@ import { ApiError, MESSAGES } from "./errors";
 import { securityHeaders } from "./http/security-headers";
 import { healthRoute, openApiDocument, openApiRoute } from "./openapi";
 import { admin } from "./routes/admin";
+import { docs } from "./routes/docs";
 import { events } from "./routes/events";
 import { live } from "./routes/live";
 import { monitor } from "./routes/monitor";
@@ -22,6 +23,7 @@ app.use("*", securityHeaders);
 
 app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
 app.openapi(openApiRoute, (c) => c.json(openApiDocument(app), 200));
+app.route("/docs", docs);
 // Before the status router, so its CORS middleware never touches the 101 response.
 app.route("/helpdesk-status/ws", live);
 app.route("/helpdesk-status", status);

@@ -5,6 +5,11 @@
 import { spawn } from "node:child_process";
 import { openSync } from "node:fs";
 
+/** Debian's chromium (never a browser download); `npm test`'s preflight (test-e2e/preflight.mjs) checks it is there. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+  "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"];
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts `wrangler dev` and resolves once /health answers; rejects after `timeoutMs`. */

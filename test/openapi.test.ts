@@ -1,5 +1,5 @@
 /**
- * CONTRACT §6: `GET /openapi.json` documents every route of the app and nothing else, with the
+ * `GET /openapi.json` (docs/guia-api.md#referencia-interactiva) documents every route of the app and nothing else, with the
  * contract's errors and security. The document is also checked against the OpenAPI 3.1 JSON schema
  * in test-e2e/cli-and-bot.e2e.mjs (the validator needs Node: it compiles schemas with `new Function`,
  * which workerd forbids).
@@ -24,7 +24,15 @@ type Document = {
 const METHODS = ["get", "put", "post", "delete", "patch", "options"];
 
 /** Routes reachable without a credential. */
-const PUBLIC = new Set(["GET /health", "GET /openapi.json", "GET /monitor", "OPTIONS /helpdesk-status", "OPTIONS /helpdesk-status/serie"]);
+const PUBLIC = new Set([
+  "GET /health",
+  "GET /openapi.json",
+  "GET /docs",
+  "GET /docs/{archivo}",
+  "GET /monitor",
+  "OPTIONS /helpdesk-status",
+  "OPTIONS /helpdesk-status/serie",
+]);
 
 /** `METHOD /path/{param}` without a trailing slash, from either notation. */
 function routeKey(method: string, path: string): string {

@@ -134,6 +134,60 @@ describe("GET /openapi.json", () => {
   });
 });
 
+/** A component's schema, following one `$ref`. */
+function resolve(document: Document, schema: { $ref?: string } | undefined): Record<string, any> | undefined {
+  const name = schema?.$ref?.replace("#/components/schemas/", "");
+  return (name ? document.components.schemas[name] : schema) as Record<string, any> | undefined;
+}
+
+describe("the document speaks Spanish and shows examples", () => {
+  it("gives every operation a summary, and every parameter a description", async () => {
+    for (const [method, path, operation] of operations(await readDocument())) {
+      const { summary, parameters = [] } = operation as Operation & { summary?: string; parameters?: { name: string; description?: string }[] };
+      expect(summary, `${method} ${path}`).toBeTruthy();
+      for (const parameter of parameters) expect(parameter.description, `${method} ${path} ${parameter.name}`).toBeTruthy();
+    }
+  });
+
+  it("describes every error status", async () => {
+    for (const [method, path, operation] of operations(await readDocument())) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        expect((response as { description?: string }).description, `${method} ${path} ${status}`).toBeTruthy();
+      }
+    }
+  });
+
+  it("gives every JSON success response an example", async () => {
+    const document = await readDocument();
+    for (const [method, path, operation] of operations(document)) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (!status.startsWith("2")) continue;
+        const media = response.content?.["application/json"] as { schema?: { $ref?: string }; example?: unknown } | undefined;
+        if (!media) continue;
+        expect(media.example ?? resolve(document, media.schema)?.example, `${method} ${path} ${status}`).toBeDefined();
+      }
+    }
+  });
+
+  it("describes every field of every component", async () => {
+    const document = await readDocument();
+    const undescribed: string[] = [];
+    for (const [name, schema] of Object.entries(document.components.schemas) as [string, Record<string, any>][]) {
+      for (const [field, property] of Object.entries((schema.properties ?? {}) as Record<string, Record<string, any>>)) {
+        if (!property.description && !property.$ref) undescribed.push(`${name}.${field}`);
+      }
+    }
+    expect(undescribed).toEqual([]);
+  });
+
+  it("shows the status route with the seed's own figures as its example", async () => {
+    const document = await readDocument();
+    const example = resolve(document, { $ref: "#/components/schemas/EstadoHelpdesk" })?.example;
+    expect(example.resumen_general).toMatchObject({ chat_nuevos: 15, chat_pendientes: 5, chat_asignados: 22, chat_icarobot_ia: 8, chat_abiertos: 50 });
+    expect(StatusBody.strict().safeParse(example).error).toBeUndefined();
+  });
+});
+
 describe("the documented response schemas describe the real responses", () => {
   it("a real status body parses with StatusBody", async () => {
     const branch = await provisionBranch();

@@ -1,5 +1,5 @@
 /**
- * CONTRACT §3 as a property: whatever random events the helpdesk pushes (shuffled, duplicated,
+ * docs/integracion.md as a property: whatever random events the helpdesk pushes (shuffled, duplicated,
  * late, across closes, reopenings and local midnight, over two branches of one empresa, with
  * reconciliations in between), each response's counts and each branch's snapshot equal what the
  * from-scratch reference model in `reference-model.ts` computes for the same requests at the

@@ -1,5 +1,5 @@
 /**
- * A from-scratch reference of CONTRACT §1 and §3, written apart from `src/branch/` (it imports
+ * A from-scratch reference of docs/guia-api.md#cómo-se-cuentan-los-chats and docs/integracion.md#tipos-de-evento, written apart from `src/branch/` (it imports
  * nothing from it) so the property test can compare the real Durable Object against it. It is
  * deliberately naive: it keeps every request, decides which events were accepted, then rebuilds each
  * chat by replaying its accepted events in `ocurrido_en` order (a reconciliation is a barrier that
@@ -240,7 +240,7 @@ function blankChat(): RefChat {
   };
 }
 
-/** CONTRACT §3's rules for one event on one chat, read straight from the text. */
+/** docs/integracion.md's rules for one event on one chat, read straight from the text. */
 function applyToChat(chat: RefChat, event: RefEvent, at: number, answers: Answer[], days: Days): void {
   for (const name of DETAIL_FIELDS) if (event.chat[name] !== undefined) chat.fields[name] = event.chat[name];
   const reopen = (estado: string) => {

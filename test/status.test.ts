@@ -1,4 +1,4 @@
-/** CONTRACT §1: the status endpoint's checks in order, the seed's shape, and the model's invariants. */
+/** docs/guia-api.md#errores and #la-respuesta: the status endpoint's checks in order, the seed's shape, and the model's invariants. */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { admin, call, event, provisionBranch, push, readStatus, statusPath, uniqueName } from "./helpers";
 

@@ -1,5 +1,5 @@
 /**
- * The branch's minute-by-minute history (CONTRACT §1, `/helpdesk-status/serie`): one sample of
+ * The branch's minute-by-minute history (docs/guia-api.md#historial): one sample of
  * `resumen_general` + `metricas` a minute, in its own SQLite table, kept 7 days.
  */
 import { SERIE_RETENTION_MS, type SeriePoint, type StatusBody } from "../schemas/status";

@@ -1,5 +1,5 @@
 /**
- * What the public read endpoints share (docs/guia-api.md#autenticacion-y-parametros): CORS for
+ * What the public read endpoints share (docs/guia-api.md#autenticación-y-parámetros): CORS for
  * browser dashboards, the preflight, the first check (every required parameter present) and the
  * documented headers and CSV body of a cacheable read.
  */

@@ -85,7 +85,7 @@ export const Metricas = z
   .openapi("Metricas", { description: "Tiempos de espera y de respuesta de la sucursal." });
 export type Metricas = z.infer<typeof Metricas>;
 
-/** The contract's example body (the seed's own figures). */
+/** The documented example body: the seed's own figures (docs/guia-api.md#la-respuesta). */
 const STATUS_EXAMPLE = {
   resumen_general: {
     chat_nuevos: 15, chat_pendientes: 5, chat_asignados: 22, chat_icarobot_ia: 8,

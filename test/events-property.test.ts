@@ -184,7 +184,7 @@ describe("event ingestion against a from-scratch reference model", () => {
             por_departamento: body.por_departamento,
             version: body.version,
           }).toEqual(rest);
-          // The contract fixes no order for the agents' list: compare it as a set.
+          // The documentation fixes no order for the agents' list: compare it as a set.
           expect([...body.carga_por_agente].sort((a: any, b: any) => (a.agente < b.agente ? -1 : 1))).toEqual(carga_por_agente);
           // Nothing lives only in memory: a restart would load exactly this state.
           await runInDurableObject(branchObject(branch), (instance, state) => {

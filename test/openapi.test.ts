@@ -1,6 +1,6 @@
 /**
  * `GET /openapi.json` (docs/guia-api.md#referencia-interactiva) documents every route of the app and nothing else, with the
- * contract's errors and security. The document is also checked against the OpenAPI 3.1 JSON schema
+ * documented errors and security. The document is also checked against the OpenAPI 3.1 JSON schema
  * in test-e2e/cli-and-bot.e2e.mjs (the validator needs Node: it compiles schemas with `new Function`,
  * which workerd forbids).
  */
@@ -97,7 +97,7 @@ describe("GET /openapi.json", () => {
     }
   });
 
-  it("gives every error status the contract's JSON error body, and 500 on every route", async () => {
+  it("gives every error status the API's JSON error body, and 500 on every route", async () => {
     for (const [method, path, operation] of operations(await readDocument())) {
       expect(Object.keys(operation.responses), `${method} ${path}`).toContain("500");
       for (const [status, response] of Object.entries(operation.responses)) {
@@ -199,5 +199,14 @@ describe("the documented response schemas describe the real responses", () => {
     const branch = await provisionBranch({ nombre: "Documentada" });
     const body = await (await admin("GET", `/empresas/${branch.empresa}/sucursales/${branch.sucursal}`)).json();
     expect(BranchView.strict().safeParse(body).error).toBeUndefined();
+  });
+});
+
+describe("query parameters in the document", () => {
+  it("marks empresa and sucursal required and the options optional, each with its description", async () => {
+    const parameters = ((await readDocument()).paths["/helpdesk-status/"].get.parameters ?? []) as { name: string; required?: boolean; description?: string }[];
+    const required = Object.fromEntries(parameters.map((p) => [p.name, Boolean(p.required)]));
+    expect(required).toEqual({ empresa: true, sucursal: true, departamento: false, detalle: false, formato: false });
+    for (const parameter of parameters) expect(parameter.description, parameter.name).toBeTruthy();
   });
 });

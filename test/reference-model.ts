@@ -60,7 +60,7 @@ export class ReferenceBranch {
     private readonly targetMinutes: number,
   ) {}
 
-  /** The branch's share of one request; returns what the contract says it answers for them. */
+  /** The branch's share of one request; returns what the documentation says it answers for them. */
   receive(events: RefEvent[]): RefCounts {
     const counts = { aceptados: 0, duplicados: 0, obsoletos: 0 };
     // Per chat in ocurrido_en order, ties in array order (Array.prototype.sort is stable).
@@ -84,7 +84,7 @@ export class ReferenceBranch {
   /**
    * A reconciliation. The reference only covers one taken no earlier than every event the branch was
    * sent before it (what a helpdesk does after an outage); an older one would discard newer events,
-   * which the contract leaves open.
+   * which the documentation leaves open.
    */
   reconcile(body: RefReconciliation): { chats: number } {
     const at = Date.parse(body.tomado_en);

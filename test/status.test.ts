@@ -18,7 +18,7 @@ async function expectError(path: string, status: number, message: string, init?:
   return response;
 }
 
-describe("GET /helpdesk-status/ errors, in the contract's order", () => {
+describe("GET /helpdesk-status/ errors, in the documented order", () => {
   it("names every missing parameter", async () => {
     await expectError("/helpdesk-status/", 400, "Faltan parámetros requeridos: token, empresa, sucursal");
     await expectError("/helpdesk-status/?empresa=a", 400, "Faltan parámetros requeridos: token, sucursal");
@@ -184,5 +184,24 @@ describe("token comparison", () => {
     const shown = await (await admin("GET", `/empresas/${branch.empresa}/sucursales/${branch.sucursal}`)).text();
     expect(shown).not.toContain(branch.token);
     expect(shown).not.toMatch(/hash/);
+  });
+});
+
+describe("a repeated query parameter", () => {
+  it("counts by its first value, as a single one would", async () => {
+    const branch = await provisionBranch();
+    const query = `token=${branch.token}&empresa=${branch.empresa}&empresa=otra&sucursal=${branch.sucursal}&detalle=false&detalle=true`;
+    const response = await call(`/helpdesk-status/?${query}`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { sucursal: { empresa: string } };
+    expect(body.sucursal.empresa).toBe(branch.empresa);
+    expect(body).not.toHaveProperty("detalle_por_tiempo_espera");
+  });
+
+  it("is checked by its first value", async () => {
+    const branch = await provisionBranch();
+    const response = await call(`/helpdesk-status/?token=${branch.token}&empresa=-mala&empresa=${branch.empresa}&sucursal=${branch.sucursal}`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ message: "Parámetro inválido: empresa" });
   });
 });

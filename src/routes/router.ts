@@ -9,6 +9,19 @@
  * ingest body reader), then its path and query schemas (failures go through `validationHook`),
  * then the handler (lookups: 404, 401, 429, 403). Request bodies are read by the handler, or by
  * route middleware, with the API's own limits and order (see `ownBody`).
+ *
+ * A new resource, the whole pattern (see routes/status.ts, routes/admin.ts for real ones):
+ *
+ *   export const things = createRouter();
+ *   const thingsRoute = createRoute({
+ *     method: "get", path: "/", tags: ["lectura"], summary: "…", description: "…",   // Spanish
+ *     security: READ_SECURITY, middleware: [requireBranchParams],                   // checked first
+ *     request: { query: ThingsQuery },                                              // zod, with .openapi({ description, example })
+ *     responses: { 200: jsonResponse("…", ThingsBody), ...errorResponses(400, 401, 404, 405, 429) },
+ *   });
+ *   things.openapi(thingsRoute, async (c) => { const query = c.req.valid("query"); … return c.json(body, 200); });
+ *   things.all("/", methodNotAllowed("GET, HEAD"));
+ *   // src/index.ts: app.route("/helpdesk-status/things", things);  — /openapi.json picks it up by itself
  */
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { Env as HonoEnv } from "hono";

@@ -6,6 +6,14 @@ export const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export const Identifier = z.string().regex(IDENTIFIER);
 
+/**
+ * A query parameter read as the API always read it: when it is repeated, its first value (the
+ * framework's validator hands over an array). The schema's documentation is kept.
+ */
+export function firstValue<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (Array.isArray(value) ? value[0] : value), schema);
+}
+
 /** The path of a company's resources, and of a branch's. */
 export const EmpresaParams = z.object({
   empresa: Identifier.openapi({ description: "Identificador de la empresa", example: "icarosoft" }),

@@ -1,6 +1,6 @@
 /** The status snapshot (docs/guia-api.md#la-respuesta): the seed's two blocks first, the additive ones after. */
 import { z } from "@hono/zod-openapi";
-import { Estado, Identifier, Instant } from "./common";
+import { Estado, Identifier, Instant, firstValue } from "./common";
 
 const count = (description: string) => z.number().int().openapi({ description });
 
@@ -150,17 +150,17 @@ export type StatusBody = z.infer<typeof StatusBody>;
  * `Authorization: Bearer`, which the OpenAPI document states as security schemes.
  */
 export const BranchQuery = z.object({
-  empresa: Identifier.openapi({ description: "Empresa (tenant)", example: "icarosoft" }),
-  sucursal: Identifier.openapi({ description: "Sucursal de la empresa", example: "mcbo1" }),
+  empresa: firstValue(Identifier.openapi({ description: "Empresa (tenant)", example: "icarosoft" })),
+  sucursal: firstValue(Identifier.openapi({ description: "Sucursal de la empresa", example: "mcbo1" })),
 });
 
 const Formato = z.enum(["json", "csv"]).openapi({ description: "`csv`: text/csv (RFC 4180, UTF-8, fila de encabezado)", example: "csv" });
 
 /** `GET /helpdesk-status/` query options (docs/guia-api.md#opciones-de-consulta). */
 export const StatusQuery = BranchQuery.extend({
-  departamento: z.string().min(1).max(512).optional().openapi({ description: "Restringe cifras y listas a un departamento", example: "Ventas" }),
-  detalle: z.enum(["true", "false"]).optional().openapi({ description: "`false` omite detalle_por_tiempo_espera (consulta liviana)", example: "false" }),
-  formato: Formato.optional(),
+  departamento: firstValue(z.string().min(1).max(512).optional().openapi({ description: "Restringe cifras y listas a un departamento", example: "Ventas" })),
+  detalle: firstValue(z.enum(["true", "false"]).optional().openapi({ description: "`false` omite detalle_por_tiempo_espera (consulta liviana)", example: "false" })),
+  formato: firstValue(Formato.optional()),
 });
 
 /** How far back `/serie` reaches (its samples are kept that long), and its range by default. */
@@ -176,9 +176,9 @@ export function serieRange(query: { desde?: string; hasta?: string }, now = Date
 
 /** `GET /helpdesk-status/serie` query. A reversed range, or one over 7 days, is the fault of `desde`. */
 export const SerieQuery = BranchQuery.extend({
-  desde: Instant.optional().openapi({ description: "Inicio (ISO 8601); por defecto hace 24 horas", example: "2026-11-24T00:00:00Z" }),
-  hasta: Instant.optional().openapi({ description: "Fin (ISO 8601); por defecto ahora; rango máximo 7 días", example: "2026-11-24T23:59:00Z" }),
-  formato: Formato.optional(),
+  desde: firstValue(Instant.optional().openapi({ description: "Inicio (ISO 8601); por defecto hace 24 horas", example: "2026-11-24T00:00:00Z" })),
+  hasta: firstValue(Instant.optional().openapi({ description: "Fin (ISO 8601); por defecto ahora; rango máximo 7 días", example: "2026-11-24T23:59:00Z" })),
+  formato: firstValue(Formato.optional()),
 }).superRefine((query, ctx) => {
   const { from, to } = serieRange(query);
   if (from > to || to - from > SERIE_RETENTION_MS) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * `npm run admin -- <command>`: the operator's CLI over the admin API (CONTRACT §4). Provisions
+ * `npm run admin -- <command>`: the operator's CLI over the admin API (docs/operations.md#administration). Provisions
  * branches, issues/imports/revokes read tokens, creates/revokes ingest keys, manages alert rules and
  * prints the URLs to hand to a customer. Plain ESM with JSDoc types so it runs on Node 20 as is.
  *

@@ -1,7 +1,7 @@
 /**
  * `npm start`: one command for a live local service. Starts `wrangler dev` on 127.0.0.1:8787
  * (local KV and Durable Objects under .wrangler/state, no Cloudflare account), provisions the demo
- * branch of CONTRACT §6 with the seed's example token, and feeds it simulated chat traffic.
+ * branch of docs/operations.md#running-locally with the seed's example token, and feeds it simulated chat traffic.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createSimulator } from "./simulator.mjs";

@@ -1,27 +1,29 @@
 /**
- * The Worker: mounts one router per resource and turns every failure into the contract's JSON
- * error. It also exports the branch Durable Object class for the runtime.
+ * The Worker: mounts one router per resource and turns every failure into the API's JSON error
+ * (docs/guia-api.md#errores). It also exports the branch Durable Object class for the runtime.
  */
-import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env";
 import { ApiError, MESSAGES } from "./errors";
 import { securityHeaders } from "./http/security-headers";
-import { openApiDocument } from "./openapi";
+import { healthRoute, openApiDocument, openApiRoute } from "./openapi";
 import { admin } from "./routes/admin";
+import { docs } from "./routes/docs";
 import { events } from "./routes/events";
 import { live } from "./routes/live";
 import { monitor } from "./routes/monitor";
+import { createRouter } from "./routes/router";
 import { status } from "./routes/status";
 
 export { Branch } from "./branch/branch";
 
-const app = new Hono<AppEnv>({ strict: false });
+const app = createRouter<AppEnv>({ strict: false });
 
 app.use("*", securityHeaders);
 
-app.get("/health", (c) => c.json({ ok: true }));
-app.get("/openapi.json", (c) => c.json(openApiDocument()));
+app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
+app.openapi(openApiRoute, (c) => c.json(openApiDocument(app), 200));
+app.route("/docs", docs);
 // Before the status router, so its CORS middleware never touches the 101 response.
 app.route("/helpdesk-status/ws", live);
 app.route("/helpdesk-status", status);

@@ -5,12 +5,12 @@
  *  - drives the admin CLI (scripts/admin.mjs) to provision a branch, a token and an ingest key;
  *  - pushes a chat that has waited 70 minutes and runs examples/alert-bot.mjs --once against it,
  *    with a loopback webhook receiver; a second run with the same state reports nothing new;
- *  - runs the README's ```sh tested blocks verbatim, in order, in one bash.
+ *  - runs the ```sh tested blocks of README.md, then of docs/*.md (by name), verbatim, in one bash.
  * Every wait is bounded; wrangler is stopped by its process group in `finally`.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,10 +69,10 @@ async function startReceiver() {
   return { url: `http://127.0.0.1:${server.address().port}/hook`, received, control, close: () => server.close() };
 }
 
-/** The README's shell blocks fenced as ```sh tested, in document order. */
-function readmeCommands() {
-  const readme = readFileSync("README.md", "utf8");
-  return [...readme.matchAll(/^```sh tested\n([\s\S]*?)^```$/gm)].map((match) => match[1]);
+/** The documented shell blocks fenced as ```sh tested: README.md's, then each docs/*.md's by name. */
+function documentedCommands() {
+  const files = ["README.md", ...readdirSync("docs").filter((name) => name.endsWith(".md")).sort().map((name) => join("docs", name))];
+  return files.flatMap((file) => [...readFileSync(file, "utf8").matchAll(/^```sh tested\n([\s\S]*?)^```$/gm)].map((match) => match[1]));
 }
 
 async function testOpenApi() {
@@ -183,16 +183,16 @@ async function testAlertCommands(stateDir, empresa, sucursal) {
 }
 
 async function testReadme() {
-  const blocks = readmeCommands();
-  check("the README has tested command blocks", blocks.length >= 4, `found ${blocks.length}`);
+  const blocks = documentedCommands();
+  check("the documentation has tested command blocks", blocks.length >= 4, `found ${blocks.length}`);
   const script = `set -euo pipefail\n${blocks.join("\n")}`;
   const result = await run("bash", ["-c", script], { env: { HELPDESK_URL: BASE, ADMIN_TOKEN }, timeoutMs: 180_000 });
   const output = `exit ${result.code}\n${result.stdout.slice(-3000)}\n${result.stderr.slice(-1500)}`;
-  check("the README's commands run verbatim and succeed", result.code === 0, output);
-  check("the README's seed URL answers the seed's JSON shape", result.stdout.includes('{"resumen_general":{"chat_nuevos":'), output);
-  check("the README's wrong-token example prints 401", /(^|\})401$/m.test(result.stdout), output);
-  check("the README's event push is accepted", result.stdout.includes('{"aceptados":1,"duplicados":0,"obsoletos":0}'), output);
-  check("the README's reconciliation answers its chat count", result.stdout.includes('{"chats":1}'), output);
+  check("the documentation's commands run verbatim and succeed", result.code === 0, output);
+  check("the documented seed URL answers the seed's JSON shape", result.stdout.includes('{"resumen_general":{"chat_nuevos":'), output);
+  check("the guide's wrong-token example prints 401", /(^|\})401$/m.test(result.stdout), output);
+  check("the integration guide's event push is accepted", result.stdout.includes('{"aceptados":1,"duplicados":0,"obsoletos":0}'), output);
+  check("the integration guide's reconciliation answers its chat count", result.stdout.includes('{"chats":1}'), output);
 }
 
 const stateDir = mkdtempSync(join(tmpdir(), "helpdesk-e2e-"));

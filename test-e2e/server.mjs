@@ -4,6 +4,11 @@
  */
 export { startWrangler } from "../scripts/wrangler.mjs";
 
+/** Debian's chromium (never a browser download); `npm test`'s preflight (test-e2e/preflight.mjs) checks it is there. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+  "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"];
+
 export async function request(base, method, path, token, body) {
   const response = await fetch(`${base}${path}`, {
     method,

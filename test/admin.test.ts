@@ -1,4 +1,4 @@
-/** CONTRACT §4: provisioning branches, read tokens and ingest keys. */
+/** docs/operations.md#administration: provisioning branches, read tokens and ingest keys. */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { admin, call, event, postEvents, provisionBranch, push, readStatus, statusPath, uniqueName } from "./helpers";

@@ -1,4 +1,4 @@
-/** CONTRACT §5: what each channel sends, the webhook signature, and the outbox's retries. */
+/** docs/operations.md#alerts: what each channel sends, the webhook signature, and the outbox's retries. */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { EmailMessage } from "cloudflare:email";

@@ -1,5 +1,5 @@
 /**
- * CONTRACT §5 with §1's daily figures: rules over figures that reset at local midnight
+ * docs/operations.md#alerts with the day's figures: rules over figures that reset at local midnight
  * (`chat_cerrados`, the day's first-response mean and service level) are looked at again at the
  * branch's local midnight with no event. The clock is faked (`Date` only): in the test pool the
  * Durable Object shares the test's isolate, so it reads the same clock.

@@ -1,4 +1,4 @@
-/** CONTRACT §5: alert rules through the admin API, and when they fire (changes and time crossings). */
+/** docs/operations.md#alerts: alert rules through the admin API, and when they fire (changes and time crossings). */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { alertsOf, alertsPath, flushAlerts, history, interceptAlerts, putRules, stubOf, webhookRule } from "./alert-helpers";

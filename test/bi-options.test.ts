@@ -1,5 +1,5 @@
 /**
- * CONTRACT §1 query options for BI tools: `departamento`, `detalle`, `formato=csv`, their 400s and
+ * docs/guia-api.md#opciones-de-consulta: query options for BI tools: `departamento`, `detalle`, `formato=csv`, their 400s and
  * their place in the order of checks; and the service-level figures of `metricas` against cases
  * computed by hand. The clock is fixed by stubbing `Date.now` (Worker and Durable Object share the
  * test's isolate), so "today" and every wait are exact.

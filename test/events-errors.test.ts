@@ -1,5 +1,5 @@
 /**
- * CONTRACT §3, `POST /v1/events` refusals: each status in the contract's order, and in every case
+ * docs/integracion.md#errores, `POST /v1/events` refusals: each status in the documented order, and in every case
  * the branch is exactly as before (same snapshot, same stored state, no event id remembered).
  */
 import { describe, expect, it } from "vitest";
@@ -176,7 +176,7 @@ describe("POST /v1/events refusals leave the branch unchanged", () => {
     );
   });
 
-  it("checks in the contract's order: key, content type, size, JSON, events, empresa, branch", async () => {
+  it("checks in the documented order: key, content type, size, JSON, events, empresa, branch", async () => {
     const branch = await seededBranch();
     const foreign = await provisionBranch();
     const big = "x".repeat(1024 * 1024 + 1);

@@ -1,5 +1,5 @@
 /**
- * CONTRACT §3 as a property: whatever random events the helpdesk pushes (shuffled, duplicated,
+ * docs/integracion.md as a property: whatever random events the helpdesk pushes (shuffled, duplicated,
  * late, across closes, reopenings and local midnight, over two branches of one empresa, with
  * reconciliations in between), each response's counts and each branch's snapshot equal what the
  * from-scratch reference model in `reference-model.ts` computes for the same requests at the
@@ -184,7 +184,7 @@ describe("event ingestion against a from-scratch reference model", () => {
             por_departamento: body.por_departamento,
             version: body.version,
           }).toEqual(rest);
-          // The contract fixes no order for the agents' list: compare it as a set.
+          // The documentation fixes no order for the agents' list: compare it as a set.
           expect([...body.carga_por_agente].sort((a: any, b: any) => (a.agente < b.agente ? -1 : 1))).toEqual(carga_por_agente);
           // Nothing lives only in memory: a restart would load exactly this state.
           await runInDurableObject(branchObject(branch), (instance, state) => {

@@ -1,5 +1,5 @@
 /**
- * CONTRACT §3, accepted requests: idempotency by event id, per-chat ordering by `ocurrido_en`
+ * docs/integracion.md, accepted requests: idempotency by event id, per-chat ordering by `ocurrido_en`
  * (ties in array order), close and reopen, and batches spanning several branches of one empresa.
  */
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Hostile input against the real Worker, KV and Durable Objects: each attempt gets the contract's
+ * Hostile input against the real Worker, KV and Durable Objects: each attempt gets the documented
  * error and leaves the branch exactly as it was (snapshot version, figures, chats and KV records).
  */
 import { env } from "cloudflare:workers";

@@ -1,5 +1,5 @@
 /**
- * CONTRACT §3 counts, as the Durable Object records event ids in one statement per event:
+ * docs/integracion.md#enviar-eventos counts, as the Durable Object records event ids in one statement per event:
  * applied ids are remembered, stale ones are not, and the three counts add up to the events sent.
  */
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * CONTRACT §1: `chat_cerrados` and the day's metrics count from local midnight in the branch's
+ * docs/guia-api.md#campos: `chat_cerrados` and the day's metrics count from local midnight in the branch's
  * `zona_horaria` (DST-correct), and reset at that midnight with no event needed.
  *
  * Some tests move the clock with `vi.setSystemTime`: in the test pool the Durable Object runs in the

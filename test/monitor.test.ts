@@ -1,4 +1,4 @@
-/** CONTRACT §2: the wall-monitor page is self-contained, locked down by its headers, and never renders data as markup. */
+/** docs/guia-api.md#monitor-de-pared: the wall-monitor page is self-contained, locked down by its headers, and never renders data as markup. */
 import { describe, expect, it } from "vitest";
 import { call } from "./helpers";
 

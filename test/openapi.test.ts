@@ -1,6 +1,6 @@
 /**
- * CONTRACT §6: `GET /openapi.json` documents every route of the app and nothing else, with the
- * contract's errors and security. The document is also checked against the OpenAPI 3.1 JSON schema
+ * `GET /openapi.json` (docs/guia-api.md#referencia-interactiva) documents every route of the app and nothing else, with the
+ * documented errors and security. The document is also checked against the OpenAPI 3.1 JSON schema
  * in test-e2e/cli-and-bot.e2e.mjs (the validator needs Node: it compiles schemas with `new Function`,
  * which workerd forbids).
  */
@@ -24,7 +24,15 @@ type Document = {
 const METHODS = ["get", "put", "post", "delete", "patch", "options"];
 
 /** Routes reachable without a credential. */
-const PUBLIC = new Set(["GET /health", "GET /openapi.json", "GET /monitor", "OPTIONS /helpdesk-status", "OPTIONS /helpdesk-status/serie"]);
+const PUBLIC = new Set([
+  "GET /health",
+  "GET /openapi.json",
+  "GET /docs",
+  "GET /docs/{archivo}",
+  "GET /monitor",
+  "OPTIONS /helpdesk-status",
+  "OPTIONS /helpdesk-status/serie",
+]);
 
 /** `METHOD /path/{param}` without a trailing slash, from either notation. */
 function routeKey(method: string, path: string): string {
@@ -89,7 +97,7 @@ describe("GET /openapi.json", () => {
     }
   });
 
-  it("gives every error status the contract's JSON error body, and 500 on every route", async () => {
+  it("gives every error status the API's JSON error body, and 500 on every route", async () => {
     for (const [method, path, operation] of operations(await readDocument())) {
       expect(Object.keys(operation.responses), `${method} ${path}`).toContain("500");
       for (const [status, response] of Object.entries(operation.responses)) {
@@ -126,6 +134,60 @@ describe("GET /openapi.json", () => {
   });
 });
 
+/** A component's schema, following one `$ref`. */
+function resolve(document: Document, schema: { $ref?: string } | undefined): Record<string, any> | undefined {
+  const name = schema?.$ref?.replace("#/components/schemas/", "");
+  return (name ? document.components.schemas[name] : schema) as Record<string, any> | undefined;
+}
+
+describe("the document speaks Spanish and shows examples", () => {
+  it("gives every operation a summary, and every parameter a description", async () => {
+    for (const [method, path, operation] of operations(await readDocument())) {
+      const { summary, parameters = [] } = operation as Operation & { summary?: string; parameters?: { name: string; description?: string }[] };
+      expect(summary, `${method} ${path}`).toBeTruthy();
+      for (const parameter of parameters) expect(parameter.description, `${method} ${path} ${parameter.name}`).toBeTruthy();
+    }
+  });
+
+  it("describes every error status", async () => {
+    for (const [method, path, operation] of operations(await readDocument())) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        expect((response as { description?: string }).description, `${method} ${path} ${status}`).toBeTruthy();
+      }
+    }
+  });
+
+  it("gives every JSON success response an example", async () => {
+    const document = await readDocument();
+    for (const [method, path, operation] of operations(document)) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (!status.startsWith("2")) continue;
+        const media = response.content?.["application/json"] as { schema?: { $ref?: string }; example?: unknown } | undefined;
+        if (!media) continue;
+        expect(media.example ?? resolve(document, media.schema)?.example, `${method} ${path} ${status}`).toBeDefined();
+      }
+    }
+  });
+
+  it("describes every field of every component", async () => {
+    const document = await readDocument();
+    const undescribed: string[] = [];
+    for (const [name, schema] of Object.entries(document.components.schemas) as [string, Record<string, any>][]) {
+      for (const [field, property] of Object.entries((schema.properties ?? {}) as Record<string, Record<string, any>>)) {
+        if (!property.description && !property.$ref) undescribed.push(`${name}.${field}`);
+      }
+    }
+    expect(undescribed).toEqual([]);
+  });
+
+  it("shows the status route with the seed's own figures as its example", async () => {
+    const document = await readDocument();
+    const example = resolve(document, { $ref: "#/components/schemas/EstadoHelpdesk" })?.example;
+    expect(example.resumen_general).toMatchObject({ chat_nuevos: 15, chat_pendientes: 5, chat_asignados: 22, chat_icarobot_ia: 8, chat_abiertos: 50 });
+    expect(StatusBody.strict().safeParse(example).error).toBeUndefined();
+  });
+});
+
 describe("the documented response schemas describe the real responses", () => {
   it("a real status body parses with StatusBody", async () => {
     const branch = await provisionBranch();
@@ -137,5 +199,14 @@ describe("the documented response schemas describe the real responses", () => {
     const branch = await provisionBranch({ nombre: "Documentada" });
     const body = await (await admin("GET", `/empresas/${branch.empresa}/sucursales/${branch.sucursal}`)).json();
     expect(BranchView.strict().safeParse(body).error).toBeUndefined();
+  });
+});
+
+describe("query parameters in the document", () => {
+  it("marks empresa and sucursal required and the options optional, each with its description", async () => {
+    const parameters = ((await readDocument()).paths["/helpdesk-status/"].get.parameters ?? []) as { name: string; required?: boolean; description?: string }[];
+    const required = Object.fromEntries(parameters.map((p) => [p.name, Boolean(p.required)]));
+    expect(required).toEqual({ empresa: true, sucursal: true, departamento: false, detalle: false, formato: false });
+    for (const parameter of parameters) expect(parameter.description, parameter.name).toBeTruthy();
   });
 });

@@ -1,5 +1,5 @@
 /**
- * CONTRACT §1 "Caching and freshness": the 1 s snapshot cache and its keys, ETag/304, HEAD, CORS,
+ * docs/guia-api.md#opciones-de-consulta (caching) and #límites (freshness): the 1 s snapshot cache and its keys, ETag/304, HEAD, CORS,
  * the per-token rate limit and the location hint a branch's object is created with.
  */
 import { env } from "cloudflare:workers";

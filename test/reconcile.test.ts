@@ -1,5 +1,5 @@
 /**
- * CONTRACT §3, `PUT /v1/empresas/{empresa}/sucursales/{sucursal}/chats`: the helpdesk's own truth
+ * docs/integracion.md#reconciliación, `PUT /v1/empresas/{empresa}/sucursales/{sucursal}/chats`: the helpdesk's own truth
  * replaces the open chats atomically, `cerrados_hoy` replaces the day's closed count, older events
  * are fenced off as obsoletos, and every refusal leaves the branch unchanged.
  */

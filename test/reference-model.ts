@@ -1,5 +1,5 @@
 /**
- * A from-scratch reference of CONTRACT §1 and §3, written apart from `src/branch/` (it imports
+ * A from-scratch reference of docs/guia-api.md#cómo-se-cuentan-los-chats and docs/integracion.md#tipos-de-evento, written apart from `src/branch/` (it imports
  * nothing from it) so the property test can compare the real Durable Object against it. It is
  * deliberately naive: it keeps every request, decides which events were accepted, then rebuilds each
  * chat by replaying its accepted events in `ocurrido_en` order (a reconciliation is a barrier that
@@ -60,7 +60,7 @@ export class ReferenceBranch {
     private readonly targetMinutes: number,
   ) {}
 
-  /** The branch's share of one request; returns what the contract says it answers for them. */
+  /** The branch's share of one request; returns what the documentation says it answers for them. */
   receive(events: RefEvent[]): RefCounts {
     const counts = { aceptados: 0, duplicados: 0, obsoletos: 0 };
     // Per chat in ocurrido_en order, ties in array order (Array.prototype.sort is stable).
@@ -84,7 +84,7 @@ export class ReferenceBranch {
   /**
    * A reconciliation. The reference only covers one taken no earlier than every event the branch was
    * sent before it (what a helpdesk does after an outage); an older one would discard newer events,
-   * which the contract leaves open.
+   * which the documentation leaves open.
    */
   reconcile(body: RefReconciliation): { chats: number } {
     const at = Date.parse(body.tomado_en);
@@ -240,7 +240,7 @@ function blankChat(): RefChat {
   };
 }
 
-/** CONTRACT §3's rules for one event on one chat, read straight from the text. */
+/** docs/integracion.md's rules for one event on one chat, read straight from the text. */
 function applyToChat(chat: RefChat, event: RefEvent, at: number, answers: Answer[], days: Days): void {
   for (const name of DETAIL_FIELDS) if (event.chat[name] !== undefined) chat.fields[name] = event.chat[name];
   const reopen = (estado: string) => {

@@ -14,7 +14,7 @@ describe("security headers", () => {
     expectSecurityHeaders(await call(statusPath(branch)));
   });
 
-  it("are on the contract's errors (400, 401, 404, 405)", async () => {
+  it("are on the API's errors (400, 401, 404, 405)", async () => {
     const branch = await provisionBranch();
     expectSecurityHeaders(await call("/helpdesk-status/"));
     expectSecurityHeaders(await call(statusPath({ ...branch, token: "wrong-wrong-wrong" })));

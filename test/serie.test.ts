@@ -1,5 +1,5 @@
 /**
- * CONTRACT §1, history: `GET /helpdesk-status/serie`. The branch's alarm writes one sample a minute;
+ * docs/guia-api.md#historial: `GET /helpdesk-status/serie`. The branch's alarm writes one sample a minute;
  * the clock is advanced by stubbing `Date.now` (the Worker, the Durable Object and the tests share
  * one isolate) and the alarm is fired with `runDurableObjectAlarm`.
  */

@@ -1,4 +1,4 @@
-/** CONTRACT §1: the status endpoint's checks in order, the seed's shape, and the model's invariants. */
+/** docs/guia-api.md#errores and #la-respuesta: the status endpoint's checks in order, the seed's shape, and the model's invariants. */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { admin, call, event, provisionBranch, push, readStatus, statusPath, uniqueName, expectError } from "./helpers";
 
@@ -10,7 +10,7 @@ const SEED_RESUMEN_KEYS = [
 const SEED_BUCKETS = ["menos_10_minutos", "de_10_a_20_minutos", "de_20_a_30_minutos", "de_30_a_60_minutos", "mas_60_minutos"];
 const SEED_CHAT_FIELDS = ["id_resumen", "id_cliente", "departamento", "numero_perfil", "numero_cliente", "nombre_cliente"];
 
-describe("GET /helpdesk-status/ errors, in the contract's order", () => {
+describe("GET /helpdesk-status/ errors, in the documented order", () => {
   it("names every missing parameter", async () => {
     await expectError("/helpdesk-status/", 400, "Faltan parámetros requeridos: token, empresa, sucursal");
     await expectError("/helpdesk-status/?empresa=a", 400, "Faltan parámetros requeridos: token, sucursal");
@@ -176,5 +176,24 @@ describe("token comparison", () => {
     const shown = await (await admin("GET", `/empresas/${branch.empresa}/sucursales/${branch.sucursal}`)).text();
     expect(shown).not.toContain(branch.token);
     expect(shown).not.toMatch(/hash/);
+  });
+});
+
+describe("a repeated query parameter", () => {
+  it("counts by its first value, as a single one would", async () => {
+    const branch = await provisionBranch();
+    const query = `token=${branch.token}&empresa=${branch.empresa}&empresa=otra&sucursal=${branch.sucursal}&detalle=false&detalle=true`;
+    const response = await call(`/helpdesk-status/?${query}`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { sucursal: { empresa: string } };
+    expect(body.sucursal.empresa).toBe(branch.empresa);
+    expect(body).not.toHaveProperty("detalle_por_tiempo_espera");
+  });
+
+  it("is checked by its first value", async () => {
+    const branch = await provisionBranch();
+    const response = await call(`/helpdesk-status/?token=${branch.token}&empresa=-mala&empresa=${branch.empresa}&sucursal=${branch.sucursal}`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ message: "Parámetro inválido: empresa" });
   });
 });

@@ -1,4 +1,4 @@
-/** CONTRACT §2: the live WebSocket — checks before the upgrade, snapshots on connect, on change, on the minute. */
+/** docs/guia-api.md#en-vivo-websocket: the live WebSocket — checks before the upgrade, snapshots on connect, on change, on the minute. */
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
@@ -91,7 +91,7 @@ function inObject<T>(branch: TestBranch, look: (instance: any, state: DurableObj
   return (runInDurableObject as unknown as LooseRun)(stubOf(branch), look) as Promise<T>;
 }
 
-describe("GET /helpdesk-status/ws refuses before the upgrade, with the §1 status and body", () => {
+describe("GET /helpdesk-status/ws refuses before the upgrade, with the status route's status and body", () => {
   async function expectRefused(path: string, status: number, message: string) {
     const response = await upgrade(path);
     expect(response.status).toBe(status);

@@ -1,6 +1,6 @@
 /**
- * When time alone changes a branch rule's answer (CONTRACT §5: "at the moment a waiting chat will
- * cross a time threshold"). Pure: it reads the figures the snapshot builder computes from the chat
+ * When time alone changes a branch rule's answer (docs/operations.md#alerts: the moment a waiting chat will
+ * cross a time threshold). Pure: it reads the figures the snapshot builder computes from the chat
  * index (`waitFigures`) at future instants, so no figure is computed twice in two ways. Figures that
  * reset at local midnight are looked at again then, and at least hourly.
  */

@@ -1,5 +1,5 @@
 /**
- * Alert rules against the branch state (CONTRACT §5). Pure: given the rules, what each rule last
+ * Alert rules against the branch state (docs/operations.md#alerts). Pure: given the rules, what each rule last
  * saw, the state with its chat index and an instant, it answers which alerts fire now and the next
  * instant at which the passing of time alone could change a rule's answer (crossings.ts; the
  * Durable Object sets its alarm there). Branch rules read the snapshot's figures; chat rules walk

@@ -9,7 +9,8 @@ import { ApiError, MESSAGES } from "../errors";
 import { bearerToken } from "./branch-token";
 import { secretMatches } from "./crypto";
 
-export type IngestEnv = AppEnv & { Variables: { ingestEmpresa: string } };
+/** `jsonBody`: the request body, once http/read-json.ts has read it. */
+export type IngestEnv = AppEnv & { Variables: { ingestEmpresa: string; jsonBody: unknown } };
 
 const KEY_FORMAT = /^hk_([0-9a-f]{16})_[A-Za-z0-9_-]{20,}$/;
 

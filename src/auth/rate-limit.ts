@@ -1,5 +1,5 @@
 /**
- * The per-token rate limit of the public read endpoints (CONTRACT §1), with the Workers
+ * The per-token rate limit of the public read endpoints (docs/guia-api.md#límites), with the Workers
  * rate-limiting binding `TOKEN_LIMIT` (its limit and period are in wrangler.toml). Keyed by the
  * token's id, never by the token.
  */

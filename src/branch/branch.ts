@@ -168,7 +168,7 @@ export class Branch extends DurableObject<Env> {
     }));
   }
 
-  /** The WebSocket upgrade (CONTRACT §2), already authorised by the Worker. */
+  /** The WebSocket upgrade (docs/guia-api.md#en-vivo-websocket), already authorised by the Worker. */
   async fetch(request: Request): Promise<Response> {
     const { settings, attachment } = readLiveUpgrade(request);
     this.useSettings(settings);

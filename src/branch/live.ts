@@ -1,5 +1,5 @@
 /**
- * Live push (CONTRACT §2): the branch's WebSockets, held with the Durable Object hibernation API so
+ * Live push (docs/guia-api.md#en-vivo-websocket): the branch's WebSockets, held with the Durable Object hibernation API so
  * idle monitors cost nothing. Each socket gets the full snapshot on connect, after changes (at most
  * one broadcast a second: a trailing send catches the last change of a burst) and at least once a
  * minute while any socket is connected, because time alone moves chats between wait buckets.

@@ -1,5 +1,5 @@
 /**
- * The branch's state machine (CONTRACT §3), specified directly on the pure model: no runtime, no
+ * The branch's state machine (docs/integracion.md), specified directly on the pure model: no runtime, no
  * storage. The event-id ledger is an in-memory set, as the object's SQL table behaves.
  */
 import { describe, expect, it } from "vitest";

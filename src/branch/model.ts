@@ -1,5 +1,5 @@
 /**
- * The branch's live state and the pure rules that change it (CONTRACT §3). No I/O here: the
+ * The branch's live state and the pure rules that change it (docs/integracion.md#tipos-de-evento). No I/O here: the
  * Durable Object feeds parsed events in and persists what changed; tests drive it directly.
  */
 import type { Estado } from "../schemas/common";

@@ -1,15 +1,16 @@
 /**
- * The branch's minute-by-minute history (CONTRACT §1, `/helpdesk-status/serie`): one sample of
+ * The branch's minute-by-minute history (docs/guia-api.md#historial): one sample of
  * `resumen_general` + `metricas` a minute, in its own SQLite table, kept 7 days.
  */
-import type { SeriePoint, StatusBody } from "../schemas/status";
+import { SERIE_RETENTION_MS, type SeriePoint, type StatusBody } from "../schemas/status";
+import type { BranchSettings, BranchState } from "./model";
 import type { Timer } from "./timer";
 import type { ComponentView } from "./view";
-import type { BranchState, BranchSettings } from "./model";
 import { buildSnapshot } from "./snapshot";
-import { DAY, MINUTE } from "../utils/time";
+import { MINUTE } from "../utils/time";
 
-export const SERIES_RETENTION_MS = 7 * DAY;
+/** Samples are kept as long as a range of `/serie` may reach back. */
+export const SERIES_RETENTION_MS = SERIE_RETENTION_MS;
 
 /** The start of the minute containing `ms`: each sample is labelled with its minute. */
 export function minuteOf(ms: number): number {

@@ -1,5 +1,5 @@
 /**
- * Builds the status body (CONTRACT §1) from the branch state at an instant. Pure: the same state,
+ * Builds the status body (docs/guia-api.md#la-respuesta) from the branch state at an instant. Pure: the same state,
  * settings, instant and options always give the same body. It reads the chat index (chat-index.ts)
  * rather than scanning every chat, and says how long a body stays true (`snapshotValidUntil`).
  */

@@ -24,7 +24,7 @@ const HOT_CACHE_TTL_SECONDS = 55;
 /**
  * And from this isolate's memory this long: a KV read, even from the edge cache, is I/O that costs
  * a read more than everything else it does. Edge cache + isolate copy + KV propagation stay
- * within the contract's 2 minutes for a revocation; a write through this isolate drops its copy.
+ * within the documented 2 minutes for a revocation; a write through this isolate drops its copy.
  */
 const ISOLATE_TTL_MS = 5_000;
 const ISOLATE_ENTRIES = 1_000;

@@ -1,5 +1,5 @@
 /**
- * The flat tables behind `formato=csv` (CONTRACT §1): the snapshot as one row per waiting chat, and
+ * The flat tables behind `formato=csv` (docs/guia-api.md#csv): the snapshot as one row per waiting chat, and
  * the history as one row per minute. Pure, so the column order is fixed in one place.
  */
 import { DETAIL_FIELDS } from "../schemas/events";

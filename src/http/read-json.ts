@@ -1,8 +1,10 @@
 /**
- * Reads a JSON request body under the ingest API's rules, in the contract's order: content type
- * (415), size (413, refused as soon as the limit is passed, without reading the rest), JSON (400).
+ * Reads a JSON request body under the ingest API's rules, in their order (docs/integracion.md#errores):
+ * content type (415), size (413, refused as soon as the limit is passed, without reading the
+ * rest), JSON (400).
  */
 import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
 import { ApiError, MESSAGES } from "../errors";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -42,3 +44,9 @@ export async function readJsonBody(c: Context): Promise<unknown> {
     throw new ApiError(400, MESSAGES.invalidJson);
   }
 }
+
+/** Route middleware: the body read as above, before the route's path is validated, left as `jsonBody`. */
+export const jsonBodyReader = createMiddleware<{ Variables: { jsonBody: unknown } }>(async function jsonBodyReader(c, next) {
+  c.set("jsonBody", await readJsonBody(c));
+  await next();
+});

@@ -1,5 +1,5 @@
 /**
- * The read path's cache (CONTRACT §1, "Caching and freshness"). A branch's serialized snapshot,
+ * The read path's cache (docs/guia-api.md#límites, freshness). A branch's serialized snapshot,
  * per set of options, is served for at most FRESHNESS_MS after the moment its Durable Object was
  * asked: first from this isolate's memory, then from the location's Cache API. So the object is
  * asked about once a second per location however many monitors poll, and a served snapshot is

@@ -1,10 +1,9 @@
-/** The administration API (CONTRACT §4): branches, read tokens, ingest keys and alert rules (§5). */
-import { Hono } from "hono";
-import type { z } from "@hono/zod-openapi";
-import type { AppEnv } from "../app-env";
+/**
+ * The administration API (docs/operations.md#administration): branches, read tokens, ingest keys
+ * and alert rules, behind `Authorization: Bearer <ADMIN_TOKEN>`.
+ */
 import { requireAdmin } from "../auth/admin";
 import { randomId, randomSecret, sha256Hex } from "../auth/crypto";
-import { AlertRulesInput } from "../schemas/alerts";
 import { locationOf } from "../branch/location";
 import { branchStubFor } from "../branch/stub";
 import {
@@ -20,20 +19,23 @@ import {
 } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
 import { invalidateSnapshots } from "../http/snapshot-cache";
-import { BranchSettingsInput, type BranchView, type IngestKeyCreated, IngestKeyInput, type TokenCreated, TokenInput } from "../schemas/admin";
-import { IDENTIFIER } from "../schemas/common";
+import {
+  BranchSettingsInput,
+  BranchView,
+  IngestKeyCreated,
+  IngestKeyInput,
+  TokenCreated,
+  TokenInput,
+} from "../schemas/admin";
+import { AlertHistory, AlertRulesInput, AlertRulesView } from "../schemas/alerts";
+import { BranchParams, EmpresaParams } from "../schemas/common";
+import { ADMIN_SECURITY, NO_CONTENT, createRoute, createRouter, errorResponses, jsonBody, jsonResponse, ownBody, z } from "./router";
 
-export const admin = new Hono<AppEnv>();
+export const admin = createRouter();
 
 admin.use("*", requireAdmin);
 
-function identifiers(params: Record<string, string>): void {
-  for (const name of ["empresa", "sucursal"]) {
-    if (name in params && !IDENTIFIER.test(params[name])) throw new ApiError(400, MESSAGES.invalidParam(name));
-  }
-}
-
-/** An optional JSON body: an empty body reads as `{}`. */
+/** An optional JSON body: an empty body reads as `{}`; any content type is read as JSON. */
 async function optionalJson<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
   const text = await request.text();
   let value: unknown = {};
@@ -64,11 +66,24 @@ async function existingBranch(env: Env, empresa: string, sucursal: string): Prom
   return config;
 }
 
-const BRANCH = "/empresas/:empresa/sucursales/:sucursal";
+const BRANCH = "/empresas/{empresa}/sucursales/{sucursal}";
+const TAGS = ["administración"];
+const TokenParams = BranchParams.extend({ id: z.string().openapi({ description: "Id del token (no el token)", example: "3f9a1c2e7b4d6a80" }) });
+const KeyParams = EmpresaParams.extend({ id: z.string().openapi({ description: "Id de la clave (no la clave)", example: "a1b2c3d4e5f60718" }) });
 
-admin.put(BRANCH, async (c) => {
-  const { empresa, sucursal } = c.req.param();
-  identifiers({ empresa, sucursal });
+const putBranch = createRoute({
+  method: "put",
+  path: BRANCH,
+  tags: TAGS,
+  summary: "Crea o actualiza una sucursal",
+  description: "Los campos omitidos conservan su valor (al crear: el nombre es la sucursal, `America/Caracas`, 10 minutos).",
+  security: ADMIN_SECURITY,
+  request: { params: BranchParams, ...jsonBody(BranchSettingsInput, { required: false }) },
+  responses: { 200: jsonResponse("Actualizada", BranchView), 201: jsonResponse("Creada", BranchView), ...errorResponses(400, 401) },
+});
+
+admin.openapi(ownBody(admin, putBranch), async (c) => {
+  const { empresa, sucursal } = c.req.valid("param");
   const input = await optionalJson(c.req.raw, BranchSettingsInput);
   const now = new Date().toISOString();
   const existing = await readBranch(c.env.CONFIG, empresa, sucursal);
@@ -79,24 +94,54 @@ admin.put(BRANCH, async (c) => {
   return c.json(view(config), existing ? 200 : 201);
 });
 
-admin.get(BRANCH, async (c) => {
-  const { empresa, sucursal } = c.req.param();
-  identifiers({ empresa, sucursal });
-  return c.json(view(await existingBranch(c.env, empresa, sucursal)));
+const getBranch = createRoute({
+  method: "get",
+  path: BRANCH,
+  tags: TAGS,
+  summary: "Configuración de una sucursal y sus tokens (sin secretos)",
+  security: ADMIN_SECURITY,
+  request: { params: BranchParams },
+  responses: { 200: jsonResponse("La sucursal: ids, etiquetas y fechas de sus tokens, nunca un token", BranchView), ...errorResponses(400, 401, 404) },
 });
 
-admin.delete(BRANCH, async (c) => {
-  const { empresa, sucursal } = c.req.param();
-  identifiers({ empresa, sucursal });
+admin.openapi(getBranch, async (c) => {
+  const { empresa, sucursal } = c.req.valid("param");
+  return c.json(view(await existingBranch(c.env, empresa, sucursal)), 200);
+});
+
+const deleteBranchRoute = createRoute({
+  method: "delete",
+  path: BRANCH,
+  tags: TAGS,
+  summary: "Da de baja la sucursal: sus tokens dejan de valer y su estado en vivo se borra",
+  security: ADMIN_SECURITY,
+  request: { params: BranchParams },
+  responses: { ...NO_CONTENT, ...errorResponses(400, 401, 404) },
+});
+
+admin.openapi(deleteBranchRoute, async (c) => {
+  const { empresa, sucursal } = c.req.valid("param");
   const config = await existingBranch(c.env, empresa, sucursal);
   await deleteBranch(c.env.CONFIG, empresa, sucursal);
   await branchStubFor(c.env, config).erase();
   return c.body(null, 204);
 });
 
-admin.post(`${BRANCH}/tokens`, async (c) => {
-  const { empresa, sucursal } = c.req.param();
-  identifiers({ empresa, sucursal });
+const postToken = createRoute({
+  method: "post",
+  path: `${BRANCH}/tokens`,
+  tags: TAGS,
+  summary: "Emite un token de lectura, o importa uno existente",
+  description:
+    "Sin `token`, genera uno de 192 bits aleatorios. Con `token` (16 caracteres o más) importa uno ya entregado, para que " +
+    "las URL que los clientes ya tienen sigan funcionando. Varios tokens pueden estar activos a la vez (rotación).",
+  security: ADMIN_SECURITY,
+  request: { params: BranchParams, ...jsonBody(TokenInput, { required: false }) },
+  responses: { 201: jsonResponse("El token, mostrado solo esta vez", TokenCreated), ...errorResponses(400, 401, 404, 409) },
+});
+
+admin.openapi(ownBody(admin, postToken), async (c) => {
+  const { empresa, sucursal } = c.req.valid("param");
   const input = await optionalJson(c.req.raw, TokenInput);
   const config = await existingBranch(c.env, empresa, sucursal);
   const token = input.token ?? randomSecret(24);
@@ -110,9 +155,18 @@ admin.post(`${BRANCH}/tokens`, async (c) => {
   return c.json({ id, token } satisfies TokenCreated, 201);
 });
 
-admin.delete(`${BRANCH}/tokens/:id`, async (c) => {
-  const { empresa, sucursal, id } = c.req.param();
-  identifiers({ empresa, sucursal });
+const deleteToken = createRoute({
+  method: "delete",
+  path: `${BRANCH}/tokens/{id}`,
+  tags: TAGS,
+  summary: "Revoca un token (deja de valer en todas partes en 2 minutos como mucho)",
+  security: ADMIN_SECURITY,
+  request: { params: TokenParams },
+  responses: { ...NO_CONTENT, ...errorResponses(400, 401, 404) },
+});
+
+admin.openapi(deleteToken, async (c) => {
+  const { empresa, sucursal, id } = c.req.valid("param");
   const config = await existingBranch(c.env, empresa, sucursal);
   const remaining = config.tokens.filter((record) => record.id !== id);
   if (remaining.length === config.tokens.length) throw new ApiError(404, MESSAGES.tokenNotFound);
@@ -120,9 +174,19 @@ admin.delete(`${BRANCH}/tokens/:id`, async (c) => {
   return c.body(null, 204);
 });
 
-admin.post("/empresas/:empresa/claves-ingesta", async (c) => {
-  const { empresa } = c.req.param();
-  identifiers({ empresa });
+const postIngestKey = createRoute({
+  method: "post",
+  path: "/empresas/{empresa}/claves-ingesta",
+  tags: TAGS,
+  summary: "Crea una clave de ingesta de la empresa",
+  description: "La clave (`hk_<id>_<secreto>`) autentica al helpdesk en la ingesta, para todas las sucursales de la empresa.",
+  security: ADMIN_SECURITY,
+  request: { params: EmpresaParams, ...jsonBody(IngestKeyInput, { required: false }) },
+  responses: { 201: jsonResponse("La clave, mostrada solo esta vez", IngestKeyCreated), ...errorResponses(400, 401) },
+});
+
+admin.openapi(ownBody(admin, postIngestKey), async (c) => {
+  const { empresa } = c.req.valid("param");
   const input = await optionalJson(c.req.raw, IngestKeyInput);
   const id = randomId();
   const clave = `hk_${id}_${randomSecret(32)}`;
@@ -136,35 +200,75 @@ admin.post("/empresas/:empresa/claves-ingesta", async (c) => {
   return c.json({ id, clave } satisfies IngestKeyCreated, 201);
 });
 
-admin.delete("/empresas/:empresa/claves-ingesta/:id", async (c) => {
-  const { empresa, id } = c.req.param();
-  identifiers({ empresa });
+const deleteIngestKeyRoute = createRoute({
+  method: "delete",
+  path: "/empresas/{empresa}/claves-ingesta/{id}",
+  tags: TAGS,
+  summary: "Revoca una clave de ingesta",
+  security: ADMIN_SECURITY,
+  request: { params: KeyParams },
+  responses: { ...NO_CONTENT, ...errorResponses(400, 401, 404) },
+});
+
+admin.openapi(deleteIngestKeyRoute, async (c) => {
+  const { empresa, id } = c.req.valid("param");
   const record = await readIngestKey(c.env.CONFIG, id);
   if (!record || record.empresa !== empresa) throw new ApiError(404, MESSAGES.ingestKeyNotFound);
   await deleteIngestKey(c.env.CONFIG, id);
   return c.body(null, 204);
 });
 
-// Alert rules live in the branch's Durable Object, where they are evaluated (CONTRACT §5).
+// Alert rules live in the branch's Durable Object, where they are evaluated (docs/operations.md#alerts).
 
-admin.put(`${BRANCH}/alertas`, async (c) => {
-  const { empresa, sucursal } = c.req.param();
-  identifiers({ empresa, sucursal });
+const putAlerts = createRoute({
+  method: "put",
+  path: `${BRANCH}/alertas`,
+  tags: TAGS,
+  summary: "Reemplaza las reglas de alerta de la sucursal",
+  description: "Si alguna regla es inválida, responde 400 y se conservan las anteriores.",
+  security: ADMIN_SECURITY,
+  request: { params: BranchParams, ...jsonBody(AlertRulesInput) },
+  responses: {
+    200: jsonResponse("Reglas guardadas, con el secreto de firma de cada webhook nuevo", AlertRulesView),
+    ...errorResponses(400, 401, 404),
+  },
+});
+
+admin.openapi(ownBody(admin, putAlerts), async (c) => {
+  const { empresa, sucursal } = c.req.valid("param");
   const input = await optionalJson(c.req.raw, AlertRulesInput);
   const config = await existingBranch(c.env, empresa, sucursal);
-  return c.json(await branchStubFor(c.env, config).setAlertRules(settingsOf(config), input.reglas));
+  return c.json(await branchStubFor(c.env, config).setAlertRules(settingsOf(config), input.reglas), 200);
 });
 
-admin.get(`${BRANCH}/alertas`, async (c) => {
-  const { empresa, sucursal } = c.req.param();
-  identifiers({ empresa, sucursal });
-  const config = await existingBranch(c.env, empresa, sucursal);
-  return c.json(await branchStubFor(c.env, config).alertRules());
+const getAlerts = createRoute({
+  method: "get",
+  path: `${BRANCH}/alertas`,
+  tags: TAGS,
+  summary: "Las reglas de alerta de la sucursal",
+  security: ADMIN_SECURITY,
+  request: { params: BranchParams },
+  responses: { 200: jsonResponse("Las reglas (sin secretos)", AlertRulesView), ...errorResponses(400, 401, 404) },
 });
 
-admin.get(`${BRANCH}/alertas/historial`, async (c) => {
-  const { empresa, sucursal } = c.req.param();
-  identifiers({ empresa, sucursal });
+admin.openapi(getAlerts, async (c) => {
+  const { empresa, sucursal } = c.req.valid("param");
   const config = await existingBranch(c.env, empresa, sucursal);
-  return c.json(await branchStubFor(c.env, config).alertHistory());
+  return c.json(await branchStubFor(c.env, config).alertRules(), 200);
+});
+
+const getAlertHistory = createRoute({
+  method: "get",
+  path: `${BRANCH}/alertas/historial`,
+  tags: TAGS,
+  summary: "Las últimas 100 entregas de alertas y su resultado",
+  security: ADMIN_SECURITY,
+  request: { params: BranchParams },
+  responses: { 200: jsonResponse("Entregas, la más reciente primero", AlertHistory), ...errorResponses(400, 401, 404) },
+});
+
+admin.openapi(getAlertHistory, async (c) => {
+  const { empresa, sucursal } = c.req.valid("param");
+  const config = await existingBranch(c.env, empresa, sucursal);
+  return c.json(await branchStubFor(c.env, config).alertHistory(), 200);
 });

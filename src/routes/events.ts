@@ -1,25 +1,31 @@
 /**
- * The helpdesk's push API (CONTRACT §3): `POST /v1/events` and the reconciliation
+ * The helpdesk's push API (docs/integracion.md): `POST /v1/events` and the reconciliation
  * `PUT /v1/empresas/{empresa}/sucursales/{sucursal}/chats`. A request is validated whole before
  * anything is applied; then each branch's events are applied atomically by its Durable Object.
  */
-import { Hono } from "hono";
-import type { z } from "@hono/zod-openapi";
 import { type IngestEnv, requireIngestKey } from "../auth/ingest-key";
 import type { BranchEvent } from "../branch/model";
 import { branchStubFor } from "../branch/stub";
 import { type BranchConfig, readBranchCached, settingsOf } from "../config/store";
 import { ApiError, type FieldError, MESSAGES } from "../errors";
-import { readJsonBody } from "../http/read-json";
+import { jsonBodyReader } from "../http/read-json";
 import { invalidateSnapshots } from "../http/snapshot-cache";
-import { IDENTIFIER } from "../schemas/common";
-import { ChatEvent, type IngestResult, MAX_EVENTS_PER_REQUEST, Reconciliation } from "../schemas/events";
+import { BranchParams } from "../schemas/common";
+import {
+  ChatEvent,
+  EventsRequest,
+  IngestResult,
+  MAX_EVENTS_PER_REQUEST,
+  Reconciliation,
+  ReconciliationResult,
+} from "../schemas/events";
+import { INGEST_SECURITY, createRoute, createRouter, errorResponses, jsonBody, jsonResponse, methodNotAllowed, ownBody, type z } from "./router";
 import { MINUTE } from "../utils/time";
 
 /** Events dated further ahead than this are invalid: the sender's clock is wrong. */
 export const MAX_FUTURE_MS = 5 * MINUTE;
 
-export const events = new Hono<IngestEnv>();
+export const events = createRouter<IngestEnv>();
 
 events.use("/events", requireIngestKey);
 events.use("/empresas/*", requireIngestKey);
@@ -75,9 +81,29 @@ async function branchesOf(env: Env, empresa: string, names: { empresa: string; s
   return configs;
 }
 
-events.post("/events", async (c) => {
+const eventsRoute = createRoute({
+  method: "post",
+  path: "/events",
+  tags: ["ingesta"],
+  summary: "Eventos de chat del helpdesk (uno, o un lote de 1 a 1000)",
+  description:
+    "El helpdesk envía cada cambio de un chat. Responde 200 solo cuando todos los eventos quedaron guardados y " +
+    "visibles en el estado (en 1 segundo como mucho). Un evento cuyo `id` ya se aplicó no se aplica otra vez " +
+    "(`duplicados`); uno más antiguo que el último aplicado a su chat se ignora (`obsoletos`). Se puede reenviar la " +
+    "misma solicitud sin riesgo. Orden de los controles: clave (401), tipo de contenido (415), tamaño (413), JSON " +
+    "(400), eventos (400), empresa (403), sucursal (404).",
+  security: INGEST_SECURITY,
+  middleware: [jsonBodyReader],
+  request: jsonBody(EventsRequest),
+  responses: {
+    200: jsonResponse("Todos los eventos quedaron guardados; los tres contadores suman los eventos enviados", IngestResult),
+    ...errorResponses(400, 401, 403, 404, 405, 413, 415),
+  },
+});
+
+events.openapi(ownBody(events, eventsRoute), async (c) => {
   const now = Date.now();
-  const parsed = parseEvents(eventList(await readJsonBody(c)), now);
+  const parsed = parseEvents(eventList(c.get("jsonBody")), now);
   const configs = await branchesOf(c.env, c.get("ingestEmpresa"), parsed);
 
   const groups = new Map<string, BranchEvent[]>();
@@ -100,21 +126,33 @@ events.post("/events", async (c) => {
     total.duplicados += result.duplicados;
     total.obsoletos += result.obsoletos;
   }
-  return c.json(total);
+  return c.json(total, 200);
 });
 
-events.all("/events", () => {
-  throw new ApiError(405, MESSAGES.methodNotAllowed, { headers: { Allow: "POST" } });
+events.all("/events", methodNotAllowed("POST"));
+
+const reconcileRoute = createRoute({
+  method: "put",
+  path: "/empresas/{empresa}/sucursales/{sucursal}/chats",
+  tags: ["ingesta"],
+  summary: "Reconciliación: reemplaza los chats abiertos de la sucursal",
+  description:
+    "Reemplaza de una vez los chats abiertos de la sucursal con la verdad del helpdesk (tras una caída o una " +
+    "desviación). Los chats abiertos que no estén en la lista se quitan (no cuentan como cerrados); `cerrados_hoy` " +
+    "reemplaza los cerrados del día. Después, todo evento de la sucursal anterior a `tomado_en` se ignora y cuenta " +
+    "como `obsoletos`. Mismos controles, en el mismo orden, que la ingesta de eventos; todo o nada.",
+  security: INGEST_SECURITY,
+  middleware: [jsonBodyReader],
+  request: { params: BranchParams, ...jsonBody(Reconciliation) },
+  responses: {
+    200: jsonResponse("Chats abiertos de la sucursal tras reemplazar", ReconciliationResult),
+    ...errorResponses(400, 401, 403, 404, 413, 415),
+  },
 });
 
-events.put("/empresas/:empresa/sucursales/:sucursal/chats", async (c) => {
-  const empresa = c.req.param("empresa");
-  const sucursal = c.req.param("sucursal");
-  const body = await readJsonBody(c);
-  for (const [name, value] of [["empresa", empresa], ["sucursal", sucursal]] as const) {
-    if (!IDENTIFIER.test(value)) throw new ApiError(400, MESSAGES.invalidParam(name));
-  }
-  const result = Reconciliation.safeParse(body);
+events.openapi(ownBody(events, reconcileRoute), async (c) => {
+  const { empresa, sucursal } = c.req.valid("param");
+  const result = Reconciliation.safeParse(c.get("jsonBody"));
   if (!result.success) throw new ApiError(400, MESSAGES.invalidBody, { errores: fieldErrors(result.error.issues, 0) });
   const takenAt = Date.parse(result.data.tomado_en);
   if (takenAt > Date.now() + MAX_FUTURE_MS) {
@@ -135,5 +173,5 @@ events.put("/empresas/:empresa/sucursales/:sucursal/chats", async (c) => {
   const stub = branchStubFor(c.env, config);
   const reconciled = await stub.reconcile(settingsOf(config), takenAt, result.data.chats, result.data.cerrados_hoy);
   await invalidateSnapshots(empresa, sucursal);
-  return c.json(reconciled);
+  return c.json(reconciled, 200);
 });

@@ -1,14 +1,12 @@
 /**
- * `GET /monitor/`: the self-contained wall-monitor page (CONTRACT §2). Its one inline script and one
+ * `GET /monitor/`: the self-contained wall-monitor page (docs/guia-api.md#monitor-de-pared). Its one inline script and one
  * inline style are allowed by their SHA-256 in a strict Content-Security-Policy, so nothing else can
  * run or load on the page; the token it reads from the URL fragment never leaves in a Referer.
  */
-import { Hono } from "hono";
-import type { AppEnv } from "../app-env";
-import { ApiError, MESSAGES } from "../errors";
 import page from "../monitor/monitor.html";
+import { createRoute, createRouter, errorResponses, methodNotAllowed } from "./router";
 
-export const monitor = new Hono<AppEnv>();
+export const monitor = createRouter();
 
 /** The text between an element's tags, exactly as the browser hashes it. */
 function inlineText(html: string, tag: "script" | "style"): string {
@@ -40,7 +38,28 @@ export function contentSecurityPolicy(): Promise<string> {
   return policy;
 }
 
-monitor.get("/", async (c) => {
+/** The page reads its parameters in the browser: they are documented, never validated here. */
+const pageParameter = (name: string, description: string, example: string) =>
+  ({ name, in: "query" as const, required: false, description, schema: { type: "string" as const }, example });
+
+const monitorRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["lectura"],
+  summary: "Página de monitor de pared",
+  description:
+    "Página autónoma en español, legible al otro lado de una sala en un televisor, alimentada por el WebSocket en vivo; " +
+    "se reconecta sola y muestra cuándo supo del servidor por última vez. Los parámetros van en el fragmento " +
+    "(`/monitor/#token=…&empresa=…&sucursal=…`), que no llega al servidor ni a sus registros; también se aceptan en la consulta.",
+  parameters: [
+    pageParameter("token", "Token de lectura de la sucursal (mejor en el fragmento `#`)", "icadasd2cqgx123b"),
+    pageParameter("empresa", "Empresa", "icarosoft"),
+    pageParameter("sucursal", "Sucursal", "mcbo1"),
+  ],
+  responses: { 200: { description: "La página", content: { "text/html": { schema: { type: "string" } } } }, ...errorResponses(405) },
+});
+
+monitor.openapi(monitorRoute, async (c) => {
   c.header("Content-Security-Policy", await contentSecurityPolicy());
   c.header("Referrer-Policy", "no-referrer");
   c.header("X-Content-Type-Options", "nosniff");
@@ -48,6 +67,4 @@ monitor.get("/", async (c) => {
   return c.html(page);
 });
 
-monitor.all("/", () => {
-  throw new ApiError(405, MESSAGES.methodNotAllowed, { headers: { Allow: "GET, HEAD" } });
-});
+monitor.all("/", methodNotAllowed("GET, HEAD"));

@@ -1,50 +1,50 @@
 /**
- * `GET /helpdesk-status/`: a branch's live snapshot as JSON or CSV (CONTRACT §1), served from a
- * cache of at most one second (http/snapshot-cache.ts) with an ETag for conditional requests, HEAD
- * and CORS; its history is mounted under `/serie`.
+ * `GET /helpdesk-status/`: a branch's live snapshot as JSON or CSV (docs/guia-api.md#la-respuesta),
+ * served from a cache of at most one second (http/snapshot-cache.ts) with an ETag for conditional
+ * requests, HEAD and CORS; its history is mounted under `/serie`.
  */
-import type { z } from "@hono/zod-openapi";
-import { type Context, Hono } from "hono";
-import type { AppEnv } from "../app-env";
 import { authorizeBranchRead } from "../auth/branch-token";
 import type { SnapshotOptions } from "../branch/snapshot";
 import { branchStubFor } from "../branch/stub";
 import { settingsOf } from "../config/store";
-import { ApiError, MESSAGES } from "../errors";
 import { csvHeaders, statusCsv } from "../formats/tables";
 import { cachedSnapshot, etagMatches, snapshotCacheKey } from "../http/snapshot-cache";
-import { StatusQuery } from "../schemas/status";
+import { StatusBody, StatusQuery } from "../schemas/status";
+import { CSV_CONTENT, ETAG_HEADERS, READ_METHODS, preflight, preflightRoute, readCors, requireBranchParams } from "./read";
+import { READ_SECURITY, createRoute, createRouter, errorResponses, methodNotAllowed, type z } from "./router";
 import { serie } from "./serie";
 
-export const READ_METHODS = "GET, HEAD, OPTIONS";
+export const status = createRouter();
 
-export const status = new Hono<AppEnv>();
+status.use("*", readCors);
 
-/**
- * CORS for browser dashboards: any origin may read these endpoints and see the ETag and
- * Retry-After. Two headers set up front (errors built by onError get them too), since hono's
- * `cors()` costs about as much per request as the rest of a cached read.
- */
-status.use("*", async function readCors(c, next) {
-  c.header("Access-Control-Allow-Origin", "*");
-  c.header("Access-Control-Expose-Headers", "ETag, Retry-After");
-  await next();
+const statusRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["lectura"],
+  summary: "Estado en vivo de una sucursal",
+  description:
+    "La fotografía instantánea de los chats de la sucursal: `resumen_general`, `detalle_por_tiempo_espera` y, además, " +
+    "`metricas`, `carga_por_agente` y `por_departamento`. También sin la barra final. El token va en `token` o en " +
+    "`Authorization: Bearer`. Con `If-None-Match` igual al `ETag` actual responde 304. CORS abierto (`*`). " +
+    "Los datos tienen como mucho 1 segundo de retraso respecto del último evento recibido.",
+  security: READ_SECURITY,
+  middleware: [requireBranchParams],
+  request: { query: StatusQuery },
+  responses: {
+    200: {
+      description: "La instantánea (JSON), o una fila por chat en espera (`formato=csv`)",
+      headers: ETAG_HEADERS,
+      content: { "application/json": { schema: StatusBody }, ...CSV_CONTENT },
+    },
+    304: { description: "Sin cambios desde el `ETag` enviado en `If-None-Match`" },
+    ...errorResponses(400, 401, 404, 405, 429),
+  },
 });
 
-/** The CORS preflight: answered without a token, since browsers send none with it. */
-const preflight = (c: Context<AppEnv>) =>
-  c.body(null, 204, {
-    "Access-Control-Allow-Methods": READ_METHODS,
-    "Access-Control-Allow-Headers": "Authorization, If-None-Match",
-    "Access-Control-Max-Age": "86400",
-    Allow: READ_METHODS,
-  });
-status.options("/", preflight);
-status.options("/serie", preflight);
-
 /**
- * The validated query options (CONTRACT §1) as the snapshot builder takes them. The CSV is the
- * detail itself, one row per waiting chat, so `formato=csv` always builds it.
+ * The validated query options as the snapshot builder takes them. The CSV is the detail itself,
+ * one row per waiting chat, so `formato=csv` always builds it.
  */
 function statusOptions(query: z.infer<typeof StatusQuery>): { snapshot: SnapshotOptions; csv: boolean } {
   const csv = query.formato === "csv";
@@ -54,9 +54,12 @@ function statusOptions(query: z.infer<typeof StatusQuery>): { snapshot: Snapshot
 /** A representation's ETag differs from the JSON's: the same version, other bytes. */
 const csvEtag = (etag: string) => etag.replace(/"$/, '-csv"');
 
-status.get("/", async (c) => {
-  const { config, options } = await authorizeBranchRead(c, StatusQuery);
-  const { snapshot: snapshotOptions, csv } = statusOptions(options);
+status.openapi(preflightRoute("/"), preflight);
+
+status.openapi(statusRoute, async (c) => {
+  const query = c.req.valid("query");
+  const { config } = await authorizeBranchRead(c, query);
+  const { snapshot: snapshotOptions, csv } = statusOptions(query);
   const snapshot = await cachedSnapshot(
     snapshotCacheKey(config.empresa, config.sucursal, snapshotOptions, csv ? "csv" : "json"),
     async () => {
@@ -76,8 +79,5 @@ status.get("/", async (c) => {
 
 status.route("/serie", serie);
 
-const methodNotAllowed = () => {
-  throw new ApiError(405, MESSAGES.methodNotAllowed, { headers: { Allow: READ_METHODS } });
-};
-status.all("/", methodNotAllowed);
-status.all("/serie", methodNotAllowed);
+status.all("/", methodNotAllowed(READ_METHODS));
+status.all("/serie", methodNotAllowed(READ_METHODS));

@@ -202,7 +202,7 @@ export function snapshotValidUntil(index: ChatIndex, now: number, options: Snaps
 }
 
 /** The day's figures since local midnight, for one department or (without one) for all. */
-function todaysFigures(state: BranchState, settings: BranchSettings, now: number, department?: string) {
+export function todaysFigures(state: BranchState, settings: BranchSettings, now: number, department?: string) {
   const day = localDay(now, settings.zona_horaria);
   const total = { closed: 0, firstResponseMs: 0, firstResponses: 0, answered: 0, answeredOnTime: 0 };
   for (const [key, entry] of state.daily) {

@@ -31,6 +31,13 @@ export function snapshotCacheKey(empresa: string, sucursal: string, options: Sna
   return `${branchPrefix(empresa, sucursal)}${query}`;
 }
 
+/** The company body's key (docs/empresa.md): its own host, so no branch's key can collide with it. */
+export function companyCacheKey(empresa: string, departamento: string | undefined, format: "json" | "csv"): string {
+  const query = new URLSearchParams({ formato: format });
+  if (departamento !== undefined) query.set("departamento", departamento);
+  return `https://company-cache.internal/${empresa}?${query}`;
+}
+
 /**
  * After a change acknowledged here (events, reconciliation, settings), drops the branch's copies
  * this isolate knows of, so a read through this location sees the change at once; copies kept by

@@ -27,7 +27,7 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { Env as HonoEnv } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
-import { presentedToken } from "../auth/branch-token";
+import { presentedToken } from "../auth/credentials";
 import { ApiError, MESSAGES } from "../errors";
 import { ErrorBody, ValidationErrorBody } from "../schemas/common";
 
@@ -86,7 +86,7 @@ const ERRORS: Record<ErrorStatus | 500, { description: string; schema: z.ZodType
   403: { description: "La clave de ingesta no pertenece a la empresa de la sucursal", schema: ErrorBody },
   404: { description: "La sucursal (o el recurso) no existe", schema: ErrorBody },
   405: { description: "Método no permitido (la cabecera `Allow` lista los permitidos)", schema: ErrorBody, header: "Allow" },
-  409: { description: "El token ya está activo en esta sucursal", schema: ErrorBody },
+  409: { description: "El token ya está activo (en la sucursal, o en la empresa)", schema: ErrorBody },
   413: { description: "El cuerpo supera 1 MiB", schema: ErrorBody },
   415: { description: "`Content-Type` no es `application/json`", schema: ErrorBody },
   426: { description: "La solicitud no pide el cambio a WebSocket (`Upgrade: websocket`)", schema: ErrorBody, header: "Upgrade" },

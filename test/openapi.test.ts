@@ -32,6 +32,7 @@ const PUBLIC = new Set([
   "GET /monitor",
   "OPTIONS /helpdesk-status",
   "OPTIONS /helpdesk-status/serie",
+  "OPTIONS /helpdesk-status/empresa",
 ]);
 
 /** `METHOD /path/{param}` without a trailing slash, from either notation. */

@@ -81,17 +81,17 @@ const METRICAS_EXAMPLE = { espera_maxima_min: 75, espera_promedio_min: 23.4, pri
 export const CompanyBody = z
   .object({
     empresa: z.string().openapi({ description: "Empresa" }),
-    resumen_general: ResumenGeneral.openapi({ description: "Cada contador sumado sobre las sucursales (chat_cerrados: cada una en su propio día local)" }),
-    metricas: Metricas.openapi({
-      description:
-        "espera_maxima_min: la mayor de las sucursales; espera_promedio_min: el promedio de todas las esperas de la empresa; " +
-        "primera_respuesta_promedio_min y nivel_servicio_pct: sobre todas las esperas del día local de cada sucursal, como si fueran una sola",
-    }),
+    resumen_general: ResumenGeneral,
+    metricas: Metricas,
     sucursales: z.array(CompanyEntry).openapi({ description: "Cada sucursal dada de alta, ordenada por `sucursal`; una sin chats aparece con ceros" }),
     generado_en: z.string().openapi({ description: "Momento en que se armó este resumen de empresa (ISO 8601, UTC)" }),
   })
   .openapi("EstadoEmpresa", {
-    description: "Todas las sucursales de una empresa a la vez, con sus totales.",
+    description:
+      "Todas las sucursales de una empresa a la vez, con sus totales. `resumen_general`: cada contador sumado sobre las sucursales " +
+      "(chat_cerrados: cada una en su propio día local). `metricas`: espera_maxima_min es la mayor de las sucursales; " +
+      "espera_promedio_min, el promedio de todas las esperas de la empresa; primera_respuesta_promedio_min y nivel_servicio_pct, " +
+      "sobre todas las esperas del día local de cada sucursal, como si fueran una sola.",
     example: {
       empresa: "icarosoft",
       resumen_general: RESUMEN_EXAMPLE,

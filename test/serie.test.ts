@@ -83,7 +83,7 @@ describe("the minute-by-minute samples", () => {
   });
 
   it("keeps samples for 7 days and prunes older ones", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     await tick(branch, T0);
     await tick(branch, T0 + DAY);
     const before = await readSerie(branch, T0 - MINUTE, T0 + DAY + MINUTE);

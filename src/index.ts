@@ -9,6 +9,7 @@ import { securityHeaders } from "./http/security-headers";
 import { healthRoute, openApiDocument, openApiRoute } from "./openapi";
 import { admin } from "./routes/admin";
 import { company } from "./routes/company";
+import { companyLive } from "./routes/company-live";
 import { docs } from "./routes/docs";
 import { events } from "./routes/events";
 import { live } from "./routes/live";
@@ -28,6 +29,7 @@ app.openapi(openApiRoute, (c) => c.json(openApiDocument(app), 200));
 app.route("/docs", docs);
 // Before the status router, so its CORS middleware never touches the 101 response.
 app.route("/helpdesk-status/ws", live);
+app.route("/helpdesk-status/empresa/ws", companyLive);
 app.route("/helpdesk-status/empresa", company);
 app.route("/helpdesk-status", status);
 app.route("/monitor", monitor);

@@ -14,14 +14,32 @@
  *   starts for whole-second waits at read time, the day's first-response and service-level sums,
  *   agent and department loads, version, generatedAt), for the whole branch and per department.
  *
+ * - `fetch`: the company WebSocket (docs/empresa.md#en-vivo), already authorised by the Worker: the
+ *   body on connect, after every change (at most one a second) and every minute, with the branch
+ *   object's hibernating feed (branch/live.ts); sockets of a revoked company token close within a minute.
+ *
  * Everything is in its own SQLite and written through, so a restart loses nothing.
  */
 import { DurableObject } from "cloudflare:workers";
+import { COMPANY_TOKEN_PREFIX } from "../auth/company-token";
+import { type LiveAttachment, LiveFeed } from "../branch/live";
 import type { SerializedSnapshot } from "../branch/snapshot-memo";
-import { BranchReport, type CompanyBranch } from "../schemas/company";
+import { readCompany } from "../config/store";
+import { BranchReport, type CompanyBody, type CompanyBranch } from "../schemas/company";
 import { type RollupOptions, rollup } from "./rollup";
 
 export type CompanyReports = { empresa: string | null; branches: CompanyBranch[]; reports: BranchReport[] };
+
+/**
+ * The company WebSocket's upgrade as the Worker hands it to the object: the empresa and the
+ * socket's attachment travel in the URL, never the token itself.
+ */
+export function companyUpgradeRequest(empresa: string, attachment: LiveAttachment<RollupOptions>): Request {
+  const url = new URL("https://company.internal/live");
+  url.searchParams.set("empresa", empresa);
+  url.searchParams.set("attachment", JSON.stringify(attachment));
+  return new Request(url, { headers: { Upgrade: "websocket" } });
+}
 
 const MAX_MEMO = 32;
 
@@ -43,10 +61,15 @@ export class Company extends DurableObject<Env> {
   private revision = 0;
   private revisedAt = 0;
   private readonly memo = new Map<string, SerializedSnapshot & { revision: number }>();
+  private readonly live: LiveFeed<RollupOptions, CompanyBody>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.live = new LiveFeed<RollupOptions, CompanyBody>(ctx, {
+      snapshot: (options) => (this.empresa ? rollup(this.empresa, this.list(), this.stored, options, this.revisedAt || Date.now()) : null),
+      activeTokenIds: () => this.activeTokenIds(),
+    });
     ctx.blockConcurrencyWhile(async () => this.load());
   }
 
@@ -136,6 +159,48 @@ export class Company extends DurableObject<Env> {
     return entry;
   }
 
+  async fetch(request: Request): Promise<Response> {
+    const params = new URL(request.url).searchParams;
+    const attachment = JSON.parse(params.get("attachment")!) as LiveAttachment<RollupOptions>;
+    this.empresa ??= params.get("empresa");
+    const response = this.live.connect(attachment, Date.now());
+    await this.scheduleAlarm();
+    return response;
+  }
+
+  async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    this.live.message(ws, message);
+  }
+
+  async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    this.live.closed(ws, code);
+  }
+
+  async webSocketError(ws: WebSocket): Promise<void> {
+    this.live.closed(ws);
+  }
+
+  async alarm(): Promise<void> {
+    const now = Date.now();
+    const due = this.live.timer.nextAt(now);
+    if (due !== null && due <= now) await this.live.timer.run(now);
+    await this.scheduleAlarm();
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const next = this.live.timer.nextAt(Date.now());
+    if (next === null) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current !== next) await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+  }
+
+  /** The active company tokens, fresh from KV; null once the company has no branch (its endpoints are 404). */
+  private async activeTokenIds(): Promise<Set<string> | null> {
+    const company = this.empresa ? await readCompany(this.env.CONFIG, this.empresa) : null;
+    if (!company || company.sucursales.length === 0) return null;
+    return new Set(company.tokens.map((token) => `${COMPANY_TOKEN_PREFIX}${token.id}`));
+  }
+
   private list(): CompanyBranch[] {
     return [...this.branches.values()].sort(bySucursal);
   }
@@ -151,6 +216,9 @@ export class Company extends DurableObject<Env> {
     });
     this.revision = revision;
     this.revisedAt = revisedAt;
+    this.live.changed(revisedAt);
+    // Off the caller's path: the trailing push of a burst goes out on the alarm.
+    this.ctx.waitUntil(this.scheduleAlarm());
   }
 
   private setMeta(key: string, value: unknown): void {

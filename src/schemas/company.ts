@@ -136,3 +136,9 @@ export const CompanyView = z
     },
   });
 export type CompanyView = z.infer<typeof CompanyView>;
+
+/** Query of the company WebSocket: the company and, optionally, one department (kept short: it rides in the socket's attachment). */
+export const CompanyLiveQuery = z.object({
+  empresa: CompanyQuery.shape.empresa,
+  departamento: firstValue(z.string().min(1).max(128).optional().openapi({ description: "Restringe las cifras de cada sucursal a un departamento", example: "Ventas" })),
+});

@@ -50,11 +50,12 @@ const monitorRoute = createRoute({
   description:
     "Página autónoma en español, legible al otro lado de una sala en un televisor, alimentada por el WebSocket en vivo; " +
     "se reconecta sola y muestra cuándo supo del servidor por última vez. Los parámetros van en el fragmento " +
-    "(`/monitor/#token=…&empresa=…&sucursal=…`), que no llega al servidor ni a sus registros; también se aceptan en la consulta.",
+    "(`/monitor/#token=…&empresa=…&sucursal=…`), que no llega al servidor ni a sus registros; también se aceptan en la consulta. " +
+    "Con un token de empresa y sin `sucursal` es el muro de la empresa: los totales y una tarjeta por sucursal, la de espera más larga primero.",
   parameters: [
-    pageParameter("token", "Token de lectura de la sucursal (mejor en el fragmento `#`)", "icadasd2cqgx123b"),
+    pageParameter("token", "Token de lectura de la sucursal, o de su empresa (mejor en el fragmento `#`)", "icadasd2cqgx123b"),
     pageParameter("empresa", "Empresa", "icarosoft"),
-    pageParameter("sucursal", "Sucursal", "mcbo1"),
+    pageParameter("sucursal", "Sucursal; sin ella, con un token de empresa, el muro de la empresa", "mcbo1"),
   ],
   responses: { 200: { description: "La página", content: { "text/html": { schema: { type: "string" } } } }, ...errorResponses(405) },
 });

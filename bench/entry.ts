@@ -3,7 +3,9 @@
  * - `/__bare/…`: the bare handlers it is measured against, in the same Worker, runtime, process
  *   and loopback path: bytes returned from memory, and request bodies read and dropped;
  * - `/__probe/costs`: timings taken inside a branch's Durable Object (apply per event, snapshot
- *   builds) at a given number of open chats, with the floors they are compared with.
+ *   builds) at a given number of open chats, with the floors they are compared with;
+ * - `/__probe/company-miss`: the company read's cache-miss cost, one `serializedRollup` call to the
+ *   company's object after a report invalidated its memo (so each call builds the roll-up anew).
  */
 import app, { Branch as ProductBranch } from "../src/index";
 import { ChatIndex } from "../src/branch/chat-index";
@@ -216,6 +218,29 @@ async function readCost(request: Request, env: Env, ctx: ExecutionContext): Prom
   return Response.json(result);
 }
 
+export { Company } from "../src/index";
+
+async function companyMiss(request: Request, env: Env): Promise<Response> {
+  const { empresa, times } = (await request.json()) as { empresa: string; times: number };
+  const stub = env.COMPANY.getByName(empresa);
+  const { reports, branches } = await stub.reports();
+  // The Workers clock only moves across I/O: time whole loops, the same report calls in both, so
+  // their difference is the roll-up calls' own cost (one a cache miss of the company read).
+  const loop = async (build: boolean) => {
+    const start = Date.now();
+    for (let i = 0; i < times; i++) {
+      const report = reports[i % reports.length];
+      // A newer instant of the same figures: accepted, so the next roll-up is built, not memoized.
+      await stub.report({ ...report, generatedAt: Date.now() + i });
+      if (build) await stub.serializedRollup(empresa, {});
+    }
+    return Date.now() - start;
+  };
+  const withRollup = await loop(true);
+  const reportsOnly = await loop(false);
+  return Response.json({ miss_us: (Math.max(0, withRollup - reportsOnly) / times) * 1000, branches: branches.length });
+}
+
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
     const path = new URL(request.url).pathname;
@@ -223,6 +248,7 @@ export default {
     if (path === "/__probe/validate") return validationCost(request);
     if (path.startsWith("/__bare/")) return bare(request);
     if (path === "/__probe/costs") return probe(request, env);
+    if (path === "/__probe/company-miss") return companyMiss(request, env);
     return app.fetch(request, env, ctx);
   },
 };

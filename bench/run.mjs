@@ -8,6 +8,9 @@
  *     against bare bytes from memory; (b) ingestion in batches of 100 and 500 events against the
  *     same bodies posted to a bare sink; (c) inside the Durable Object, time per applied event and
  *     per snapshot build at 1,000 / 10,000 / 100,000 open chats, and its memory at 100,000.
+ * (d) the company view: its cached read against the branch's `detalle=false` read, its cache-miss
+ *     cost at 1 / 10 / 100 / 200 branches (inside the Worker), and the lag from a branch's
+ *     acknowledged event to the company view showing it. `BENCH_ONLY=company` runs (d) alone.
  * Load is driven by autocannon; every figure is the median of interleaved rounds, and every ratio
  * the median of the rounds' own ratios (a target and its limit run back to back in each round, so
  * a neighbour's load drifting across the run cancels out).
@@ -232,6 +235,75 @@ async function readPath(branch) {
   return { ...results, worker_us, detail_bytes: Buffer.byteLength(detailBytes), light_bytes: Buffer.byteLength(lightBytes) };
 }
 
+const COMPANY_SIZES = [1, 10, 100, 200];
+
+/** A company of `count` branches, each with a few chats in two departments, and its company token. */
+async function provisionCompany(empresa, count) {
+  for (let i = 0; i < count; i++) await api("PUT", `/v1/admin/empresas/${empresa}/sucursales/s${i}`, { body: { nombre: `Sucursal ${i}` } });
+  const { token } = await api("POST", `/v1/admin/empresas/${empresa}/tokens`, { body: {} });
+  const { clave } = await api("POST", `/v1/admin/empresas/${empresa}/claves-ingesta`, { body: {} });
+  const now = Date.now();
+  for (let from = 0; from < count; from += 100) {
+    const eventos = [];
+    for (let i = from; i < Math.min(count, from + 100); i++) {
+      for (let c = 1; c <= 5; c++) {
+        eventos.push({ id: `c-${empresa}-${i}-${c}`, tipo: "chat.actualizado", empresa, sucursal: `s${i}`, ocurrido_en: new Date(now - c * 7 * MINUTE).toISOString(),
+          chat: { id_resumen: c, departamento: c % 2 ? "Ventas" : "Soporte", estado: c === 5 ? "asignado" : "nuevo", agente: c === 5 ? "ana" : null } });
+      }
+    }
+    await api("POST", "/v1/events", { token: clave, body: { eventos } });
+  }
+  // Every branch has reported once its version shows in the company view.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const body = await api("GET", `/helpdesk-status/empresa?${new URLSearchParams({ empresa })}`, { token });
+    if (body.sucursales.length === count && body.sucursales.every((entry) => entry.version > 0)) break;
+    if (Date.now() > deadline) throw new Error(`company ${empresa}: not every branch reported`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { empresa, token, key: clave };
+}
+
+async function companyPath(branch) {
+  log("(d) the company view");
+  const companies = {};
+  for (const count of COMPANY_SIZES) companies[count] = await provisionCompany(`bench-e${count}`, count);
+  const light = `${BASE}/helpdesk-status/?${new URLSearchParams({ token: branch.token, empresa: branch.empresa, sucursal: branch.sucursal, detalle: "false" })}`;
+  const company = companies[10];
+  const companyUrl = `${BASE}/helpdesk-status/empresa?${new URLSearchParams({ token: company.token, empresa: company.empresa })}`;
+  const reads = await interleaved({
+    status_light: () => ({ url: light }),
+    company_cached: () => ({ url: companyUrl }),
+  });
+
+  const miss_us = {};
+  for (const count of COMPANY_SIZES) {
+    const samples = [];
+    for (let i = 0; i < 5; i++) samples.push((await api("POST", "/__probe/company-miss", { body: { empresa: companies[count].empresa, times: 200 } })).miss_us);
+    miss_us[count] = round(median(samples), 1);
+  }
+
+  // Lag: from a branch's acknowledged event to the company view showing that branch's new version.
+  const lags = [];
+  const target = companies[100];
+  const query = new URLSearchParams({ token: target.token, empresa: target.empresa });
+  for (let i = 0; i < 15; i++) {
+    const sucursal = `s${(i * 7) % 100}`;
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await api("POST", "/v1/events", { token: target.key, body: { eventos: [{ id: `lag-${Date.now()}-${i}`, tipo: "chat.actualizado", empresa: target.empresa, sucursal, ocurrido_en: new Date().toISOString(), chat: { id_resumen: 1000 + i } }] } });
+    const acknowledged = performance.now();
+    const own = await api("GET", `/helpdesk-status/?${new URLSearchParams({ empresa: target.empresa, sucursal, detalle: "false" })}`, { token: target.token });
+    for (;;) {
+      const body = await (await fetch(`${BASE}/helpdesk-status/empresa?${query}`)).json();
+      if (body.sucursales.find((entry) => entry.sucursal === sucursal).version >= own.version) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    lags.push(round(performance.now() - acknowledged, 0));
+  }
+  const sorted = [...lags].sort((a, b) => a - b);
+  return { ...reads, miss_us, lag_ms: { median: median(lags), max: sorted.at(-1), samples: lags } };
+}
+
 async function ingestPath(branch) {
   log("(b) ingestion in batches of 100 and 500 events");
   const at = Date.now();
@@ -326,7 +398,7 @@ async function objectCosts(serverGroup) {
 // ---------------------------------------------------------------- report
 
 function report(results) {
-  const { read, ingest, object } = results;
+  const { read, ingest, object, company } = results;
   const us = (ms) => round(ms * 1000, 1);
   const check = (ratio, target, atLeast = true) => (atLeast ? ratio >= target : ratio <= target) ? "yes" : "**no**";
   const lines = [];
@@ -344,6 +416,8 @@ function report(results) {
     ingest500_vs_bare: paired(ingest.ingest_500, ingest.bare_sink_500),
     apply_growth_100k_vs_1k: applyGrowth,
     light_build_growth_100k_vs_1k: lightGrowth,
+    company_cached_vs_light: paired(company.company_cached, company.status_light),
+    company_miss_growth_200_vs_1: company.miss_us[200] / company.miss_us[1],
   };
   results.ratios = Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v, 3)]));
   const rs = (r) => `${r.rps} req/s (p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms)`;
@@ -366,6 +440,9 @@ function report(results) {
   lines.push(`| (c) — its in-memory share (model + chat index, no SQL) | ${PROBE_SIZES.map((n) => `${us(c[n].inMemoryMsPerEvent)} µs`).join(" / ")} | — | growth 100k/1k: ${round(c[large].inMemoryMsPerEvent / c[small].inMemoryMsPerEvent, 2)} | — | — |`);
   lines.push(`| (c) snapshot build \`detalle=false\`, 1k / 10k / 100k | ${PROBE_SIZES.map((n) => `${us(c[n].lightBuildMs)} µs`).join(" / ")} | serializing the same body: ${PROBE_SIZES.map((n) => `${us(c[n].lightSerializeMs)}`).join(" / ")} µs | growth 100k/1k: ${round(lightGrowth, 2)} | ≤ 2 | ${check(lightGrowth, 2, false)} |`);
   lines.push(`| (c) snapshot build with detail, 1k / 10k / 100k | ${PROBE_SIZES.map((n) => `${round(c[n].detailBuildMs, 2)} ms`).join(" / ")} | serializing the same body: ${PROBE_SIZES.map((n) => `${round(c[n].detailSerializeMs, 2)}`).join(" / ")} ms | — | — | — |`);
+  lines.push(`| (d) company view from its cache, 10 branches | ${rs(company.company_cached)} | branch \`detalle=false\`: ${rs(company.status_light)} | ${round(ratios.company_cached_vs_light, 2)} | ≥ 0.9 | ${check(ratios.company_cached_vs_light, 0.9)} |`);
+  lines.push(`| (d) company cache miss (one roll-up call), 1 / 10 / 100 / 200 branches | ${COMPANY_SIZES.map((n) => `${company.miss_us[n]} µs`).join(" / ")} | — | growth 200/1: ${round(ratios.company_miss_growth_200_vs_1, 2)} | ≤ 2 | ${check(ratios.company_miss_growth_200_vs_1, 2, false)} |`);
+  lines.push(`| (d) a branch's change visible in the company view | median ${company.lag_ms.median} ms, max ${company.lag_ms.max} ms | — | — | ≤ 1000 ms | ${check(company.lag_ms.max, 1000, false)} |`);
   lines.push(`| (c) object memory at 100k open chats | after a restart, waking it (loading ${object.memory.open} chats from SQLite) grew workerd's resident memory by ${object.memory.growth_mb} MB (${object.memory.rss_before_mb} → ${object.memory.rss_after_mb} MB, in ${object.memory.wake_s} s); an upper bound, garbage included | Durable Object isolate limit: 128 MB | — | — | — |`);
   lines.push("");
   lines.push("For contrast, the full-scan builder the index replaced (`detalle=false`): " +
@@ -410,12 +487,18 @@ async function main() {
     const writer = await provision("ingesta");
     await loadChats(writer, N);
 
+    if (process.env.BENCH_ONLY === "company") {
+      // The company view alone: printed, no results files written.
+      console.log(JSON.stringify(await companyPath(reader), null, 2));
+      return;
+    }
     const read = await readPath(reader);
     if (process.env.BENCH_ONLY === "read") {
       // A quick look at the read path alone (about a minute): printed, no results files written.
       console.log(JSON.stringify(read, null, 2));
       return;
     }
+    const company = await companyPath(reader);
     const ingest = await ingestPath(writer);
     const object = await objectCosts(server.child.pid);
     await server.stop();
@@ -438,6 +521,7 @@ async function main() {
       read,
       ingest,
       object,
+      company,
     };
     const markdown = report(results);
     results.meta.duration_s = Math.round((Date.now() - started) / 1000);

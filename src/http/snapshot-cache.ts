@@ -52,10 +52,17 @@ export async function invalidateSnapshots(empresa: string, sucursal: string): Pr
   await Promise.all(keys.map((key) => caches.default.delete(new Request(key))));
 }
 
+/**
+ * The company view's copies live a little less than a second: its figures reach the company's
+ * object a few milliseconds after the branch acknowledged them, and a change must show within 1 s.
+ */
+export const COMPANY_FRESHNESS_MS = 900;
+
 export async function cachedSnapshot(
   key: string,
   load: () => Promise<SerializedSnapshot>,
   waitUntil: (promise: Promise<unknown>) => void,
+  freshnessMs = FRESHNESS_MS,
 ): Promise<CachedSnapshot> {
   const held = memo.get(key);
   if (held && Date.now() < held.expiresAt) return held;
@@ -71,7 +78,7 @@ export async function cachedSnapshot(
   // Freshness counts from before the question: the answer reflects every event acknowledged by then.
   const askedAt = Date.now();
   const fresh = await load();
-  const entry = remember(key, { bytes: encoder.encode(fresh.json) as Uint8Array<ArrayBuffer>, etag: fresh.etag, expiresAt: askedAt + FRESHNESS_MS });
+  const entry = remember(key, { bytes: encoder.encode(fresh.json) as Uint8Array<ArrayBuffer>, etag: fresh.etag, expiresAt: askedAt + freshnessMs });
   const stored = new Response(entry.bytes, {
     headers: {
       "Content-Type": "application/json; charset=UTF-8",

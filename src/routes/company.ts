@@ -7,7 +7,7 @@
 import { authorizeCompanyRead } from "../auth/company-token";
 import { companyStubFor } from "../company/stub";
 import { companyCsv, csvHeaders } from "../formats/tables";
-import { cachedSnapshot, companyCacheKey, etagMatches } from "../http/snapshot-cache";
+import { COMPANY_FRESHNESS_MS, cachedSnapshot, companyCacheKey, etagMatches } from "../http/snapshot-cache";
 import { CompanyBody, CompanyQuery } from "../schemas/company";
 import { CSV_CONTENT, ETAG_HEADERS, READ_METHODS, preflight, preflightRoute, readCors } from "./read";
 import { READ_SECURITY, createRoute, createRouter, errorResponses, methodNotAllowed, requireParams } from "./router";
@@ -57,6 +57,7 @@ company.openapi(companyRoute, async (c) => {
       return csv ? { etag: csvEtag(fresh.etag), json: companyCsv(JSON.parse(fresh.json)) } : fresh;
     },
     (promise) => c.executionCtx.waitUntil(promise),
+    COMPANY_FRESHNESS_MS,
   );
   c.header("Cache-Control", "no-cache");
   c.header("ETag", body.etag);

@@ -12,6 +12,7 @@ import { docs } from "./routes/docs";
 import { events } from "./routes/events";
 import { live } from "./routes/live";
 import { monitor } from "./routes/monitor";
+import { panel } from "./routes/panel";
 import { createRouter } from "./routes/router";
 import { status } from "./routes/status";
 
@@ -28,6 +29,7 @@ app.route("/docs", docs);
 app.route("/helpdesk-status/ws", live);
 app.route("/helpdesk-status", status);
 app.route("/monitor", monitor);
+app.route("/panel", panel);
 app.route("/v1/admin", admin);
 app.route("/v1", events);
 

@@ -30,6 +30,8 @@ const PUBLIC = new Set([
   "GET /docs",
   "GET /docs/{archivo}",
   "GET /monitor",
+  "GET /panel",
+  "GET /panel/{archivo}",
   "OPTIONS /helpdesk-status",
   "OPTIONS /helpdesk-status/serie",
 ]);

@@ -236,6 +236,13 @@ describe("GET /helpdesk-status/metrics as a read", () => {
     expect(value(parseExposition(await changed.text()).series, "helpdesk_chats_abiertos", { estado: "nuevo" })).toBe(1);
   });
 
+  it("answers the CORS preflight without a token", async () => {
+    const response = await call("/helpdesk-status/metrics", { method: "OPTIONS", headers: { Origin: "https://grafana.example", "Access-Control-Request-Method": "GET" } });
+    expect(response.status).toBe(204);
+    expect(response.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    expect(response.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("authorization");
+  });
+
   it("spends the same per-token budget as the status route", async () => {
     const branch = await provisionBranch();
     let refused: Response | undefined;

@@ -28,6 +28,18 @@ const requireSucursal = createMiddleware<AppEnv>(async function requireSucursal(
   await next();
 });
 
+/** The documented example: a few lines of a real response. */
+const METRICS_EXAMPLE = [
+  "# HELP helpdesk_chats_esperando Chats que esperan al negocio, por tramo de espera (menos_10_minutos … mas_60_minutos).",
+  "# TYPE helpdesk_chats_esperando gauge",
+  'helpdesk_chats_esperando{empresa="icarosoft",sucursal="mcbo1",tramo="menos_10_minutos"} 12',
+  'helpdesk_chats_esperando{empresa="icarosoft",sucursal="mcbo1",tramo="mas_60_minutos"} 6',
+  "# HELP helpdesk_espera_maxima_segundos La espera actual más larga de un chat que espera al negocio, en segundos (0 si nadie espera).",
+  "# TYPE helpdesk_espera_maxima_segundos gauge",
+  'helpdesk_espera_maxima_segundos{empresa="icarosoft",sucursal="mcbo1"} 4512',
+  "",
+].join("\n");
+
 const metricsRoute = createRoute({
   method: "get",
   path: "/",
@@ -48,25 +60,12 @@ const metricsRoute = createRoute({
         "Las familias `helpdesk_*` (gauges), cada una con `# HELP` y `# TYPE` una sola vez; " +
         "`Content-Type: text/plain; version=0.0.4; charset=utf-8`",
       headers: ETAG_HEADERS,
-      content: { "text/plain": { schema: { type: "string" }, example: METRICS_EXAMPLE() } },
+      content: { "text/plain": { schema: { type: "string" }, example: METRICS_EXAMPLE } },
     },
     304: { description: "Sin cambios desde el `ETag` enviado en `If-None-Match`" },
     ...errorResponses(400, 401, 404, 405, 429),
   },
 });
-
-function METRICS_EXAMPLE(): string {
-  return [
-    "# HELP helpdesk_chats_esperando Chats que esperan al negocio, por tramo de espera (menos_10_minutos … mas_60_minutos).",
-    "# TYPE helpdesk_chats_esperando gauge",
-    'helpdesk_chats_esperando{empresa="icarosoft",sucursal="mcbo1",tramo="menos_10_minutos"} 12',
-    'helpdesk_chats_esperando{empresa="icarosoft",sucursal="mcbo1",tramo="mas_60_minutos"} 6',
-    "# HELP helpdesk_espera_maxima_segundos La espera actual más larga de un chat que espera al negocio, en segundos (0 si nadie espera).",
-    "# TYPE helpdesk_espera_maxima_segundos gauge",
-    'helpdesk_espera_maxima_segundos{empresa="icarosoft",sucursal="mcbo1"} 4512',
-    "",
-  ].join("\n");
-}
 
 metrics.openapi(preflightRoute("/"), preflight);
 

@@ -5,7 +5,8 @@
  * It starts `wrangler dev` on 127.0.0.1:8790 with bench/entry.ts (the product plus bare handlers
  * and in-object probes) and a copy of wrangler.toml whose TOKEN_LIMIT is raised for the run, then:
  * (a) status reads at N = 1,000 open chats, `detalle=false` against `GET /health` and with detail
- *     against bare bytes from memory; (b) ingestion in batches of 100 and 500 events against the
+ *     against bare bytes from memory, and `GET /helpdesk-status/metrics` against `detalle=false`;
+ * (b) ingestion in batches of 100 and 500 events against the
  *     same bodies posted to a bare sink; (c) inside the Durable Object, time per applied event and
  *     per snapshot build at 1,000 / 10,000 / 100,000 open chats, and its memory at 100,000.
  * (d) the company view: its cached read against the branch's `detalle=false` read, its cache-miss
@@ -200,7 +201,9 @@ async function interleaved(targets) {
 async function readPath(branch) {
   log(`(a) status reads at N = ${N}`);
   const query = (extra = "") => `/helpdesk-status/?${new URLSearchParams({ token: branch.token, empresa: branch.empresa, sucursal: branch.sucursal })}${extra}`;
+  const metricsQuery = `/helpdesk-status/metrics?${new URLSearchParams({ token: branch.token, empresa: branch.empresa, sucursal: branch.sucursal })}`;
   const detailBytes = await (await fetch(`${BASE}${query()}`)).text();
+  const metricsBytes = await (await fetch(`${BASE}${metricsQuery}`)).text();
   const lightBytes = await (await fetch(`${BASE}${query("&detalle=false")}`)).text();
   // The bare slots live in the isolate's memory: if wrangler dev restarts the isolate they are empty
   // and the "limit" would be an empty 200. So they are filled, checked, and checked again after.
@@ -218,21 +221,32 @@ async function readPath(branch) {
   const results = await interleaved({
     health: () => ({ url: `${BASE}/health` }),
     status_light: () => ({ url: `${BASE}${query("&detalle=false")}` }),
+    metrics: () => ({ url: `${BASE}${metricsQuery}` }),
     bare_light_bytes: () => ({ url: `${BASE}/__bare/bytes/light` }),
     status_detail: () => ({ url: `${BASE}${query()}` }),
     bare_detail_bytes: () => ({ url: `${BASE}/__bare/bytes/detail` }),
   });
   await checkSlots("after the rounds");
   // The Worker's own time per request (network and proxy left out), medians of 5 rounds of 500.
-  const inside = { health: [], status_light: [], status_detail: [] };
+  const inside = { health: [], status_light: [], status_detail: [], metrics: [] };
   for (let i = 0; i < 5; i++) {
-    const cost = await api("POST", "/__probe/read-cost", { body: { paths: ["/health", query("&detalle=false"), query()], times: 500 } });
+    const cost = await api("POST", "/__probe/read-cost", { body: { paths: ["/health", query("&detalle=false"), query(), metricsQuery], times: 500 } });
     inside.health.push(cost["/health"]);
     inside.status_light.push(cost[query("&detalle=false")]);
     inside.status_detail.push(cost[query()]);
+    inside.metrics.push(cost[metricsQuery]);
   }
   const worker_us = Object.fromEntries(Object.entries(inside).map(([name, values]) => [name, round(median(values), 1)]));
-  return { ...results, worker_us, detail_bytes: Buffer.byteLength(detailBytes), light_bytes: Buffer.byteLength(lightBytes) };
+  const metrics_vs_light = round(median(results.metrics.rounds_rps.map((rps, i) => rps / results.status_light.rounds_rps[i])), 3);
+  log(`  metrics / status detalle=false: ${metrics_vs_light} (median of the rounds' own ratios)`);
+  return {
+    ...results,
+    worker_us,
+    metrics_vs_light,
+    detail_bytes: Buffer.byteLength(detailBytes),
+    light_bytes: Buffer.byteLength(lightBytes),
+    metrics_bytes: Buffer.byteLength(metricsBytes),
+  };
 }
 
 const COMPANY_SIZES = [1, 10, 100, 200];
@@ -425,6 +439,7 @@ function report(results) {
   const ratios = {
     light_vs_health: paired(read.status_light, read.health),
     light_vs_bare: paired(read.status_light, read.bare_light_bytes),
+    metrics_vs_light: paired(read.metrics, read.status_light),
     bare_light_vs_health: paired(read.bare_light_bytes, read.health),
     detail_vs_bare: paired(read.status_detail, read.bare_detail_bytes),
     ingest100_vs_bare: paired(ingest.ingest_100, ingest.bare_sink_100),
@@ -449,6 +464,7 @@ function report(results) {
   lines.push("|---|---|---|---|---|---|");
   lines.push(`| (a) status \`detalle=false\`, N = ${N} (${read.light_bytes} B) | ${rs(read.status_light)} | \`GET /health\`: ${rs(read.health)} | ${round(ratios.light_vs_health, 2)} | ≥ 0.9 | ${check(ratios.light_vs_health, 0.9)} |`);
   lines.push(`| (a) — the same, against a bare Worker sending its ${read.light_bytes} bytes from memory | ${rs(read.status_light)} | ${rs(read.bare_light_bytes)} (itself ${round(ratios.bare_light_vs_health, 2)} × \`/health\`) | ${round(ratios.light_vs_bare, 2)} | — | — |`);
+  lines.push(`| (a) \`GET /helpdesk-status/metrics\`, N = ${N} (${read.metrics_bytes} B of Prometheus text) | ${rs(read.metrics)} | status \`detalle=false\` of the same branch: ${rs(read.status_light)} | ${round(ratios.metrics_vs_light, 2)} | ≥ 0.9 | ${check(ratios.metrics_vs_light, 0.9)} |`);
   lines.push(`| (a) status with detail, N = ${N} (${read.detail_bytes} B) | ${rs(read.status_detail)} | bare Worker, same bytes from memory: ${rs(read.bare_detail_bytes)} | ${round(ratios.detail_vs_bare, 2)} | ≥ 0.9 | ${check(ratios.detail_vs_bare, 0.9)} |`);
   lines.push(`| (b) ingest, batches of 100 (${ingest.body_bytes_100} B) | ${ingest.ingest_100.events_per_s} events/s (${ingest.ingest_100.rps} req/s, p99 ${ingest.ingest_100.p99_ms} ms) | bare sink, same bodies: ${ingest.bare_sink_100.events_per_s} events/s | ${round(ratios.ingest100_vs_bare, 2)} | — | — |`);
   lines.push(`| (b) ingest, batches of 500 (${ingest.body_bytes_500} B) | ${ingest.ingest_500.events_per_s} events/s (${ingest.ingest_500.rps} req/s, p99 ${ingest.ingest_500.p99_ms} ms) | bare sink, same bodies: ${ingest.bare_sink_500.events_per_s} events/s | ${round(ratios.ingest500_vs_bare, 2)} | ≥ 0.6 | ${check(ratios.ingest500_vs_bare, 0.6)} |`);
@@ -468,7 +484,7 @@ function report(results) {
     PROBE_SIZES.map((n) => `${round(c[n].indexRebuildMs, 2)} ms`).join(" / ") + ".");
   lines.push(`Waiting chats in the probe objects: ${PROBE_SIZES.map((n) => c[n].waiting).join(" / ")}; detail bodies ${PROBE_SIZES.map((n) => `${round(c[n].detailBytes / 1024, 0)} KiB`).join(" / ")}.`);
   lines.push("", `The Worker's own time per request, network and proxy left out (\`app.fetch\` in a loop inside the isolate):`);
-  lines.push(`\`/health\` ${read.worker_us.health} µs, status \`detalle=false\` ${read.worker_us.status_light} µs, status with detail ${read.worker_us.status_detail} µs;`);
+  lines.push(`\`/health\` ${read.worker_us.health} µs, status \`detalle=false\` ${read.worker_us.status_light} µs, status with detail ${read.worker_us.status_detail} µs, metrics ${read.worker_us.metrics} µs;`);
   lines.push(`against ${round(1e6 / read.health.rps, 0)} µs of machine time per \`/health\` request through wrangler dev (1 / its throughput): the rest`);
   lines.push("is the local proxy, the HTTP stack and the load tool, which every path pays alike.");
   const transportMs = 1000 / ingest.bare_sink_500.rps;

@@ -14,6 +14,7 @@ import { docs } from "./routes/docs";
 import { events } from "./routes/events";
 import { live } from "./routes/live";
 import { monitor } from "./routes/monitor";
+import { panel } from "./routes/panel";
 import { createRouter } from "./routes/router";
 import { status } from "./routes/status";
 
@@ -33,6 +34,7 @@ app.route("/helpdesk-status/empresa/ws", companyLive);
 app.route("/helpdesk-status/empresa", company);
 app.route("/helpdesk-status", status);
 app.route("/monitor", monitor);
+app.route("/panel", panel);
 app.route("/v1/admin", admin);
 app.route("/v1", events);
 

@@ -18,7 +18,8 @@ import { LiveFeed, readLiveUpgrade } from "./live";
 import { type BranchEvent, type BranchSettings, type BranchState, applyBatch, prune, reconcile as reconcileState } from "./model";
 import { nextMidnightCached } from "./local-day";
 import { type SerializedSnapshot, SnapshotMemo } from "./snapshot-memo";
-import { type SnapshotOptions, buildSnapshot, snapshotValidUntil } from "./snapshot";
+import { type SnapshotOptions, buildSnapshot, measureSnapshot, measuresValidUntil, snapshotValidUntil } from "./snapshot";
+import { metricsExposition } from "../formats/metrics";
 import { BranchStore, EVENT_ID_RETENTION_MS } from "./store";
 import { BranchHistory } from "./series";
 import type { Timer } from "./timer";
@@ -173,6 +174,20 @@ export class Branch extends DurableObject<Env> {
     return this.snapshots.get(options, this.state.version, now, () => ({
       body: buildSnapshot(this.state, settings, now, options, this.index),
       validUntil: Math.min(snapshotValidUntil(this.index, now, options), nextMidnightCached(now, settings.zona_horaria)),
+    }));
+  }
+
+  /**
+   * The branch's Prometheus text (docs/prometheus.md) with its ETag: the figures of one version at
+   * one instant, memoized like the snapshot until the state changes, the next second while a chat
+   * waits (its wait in seconds ticks), or local midnight.
+   */
+  async serializedMetrics(settings: BranchSettings): Promise<SerializedSnapshot> {
+    this.useSettings(settings);
+    const now = Date.now();
+    return this.snapshots.text("metrics", this.state.version, now, () => ({
+      text: metricsExposition([{ labels: { empresa: settings.empresa, sucursal: settings.sucursal }, measures: measureSnapshot(this.state, settings, now, this.index) }]),
+      validUntil: Math.min(measuresValidUntil(this.index, now), nextMidnightCached(now, settings.zona_horaria)),
     }));
   }
 

@@ -25,7 +25,7 @@ const memo = new Map<string, CachedSnapshot>();
 
 const branchPrefix = (empresa: string, sucursal: string) => `https://snapshot-cache.internal/${empresa}/${sucursal}?`;
 
-export function snapshotCacheKey(empresa: string, sucursal: string, options: SnapshotOptions, format: "json" | "csv" = "json"): string {
+export function snapshotCacheKey(empresa: string, sucursal: string, options: SnapshotOptions, format: "json" | "csv" | "metrics" = "json"): string {
   const query = new URLSearchParams({ detalle: options.detalle ? "1" : "0", formato: format });
   if (options.departamento !== undefined) query.set("departamento", options.departamento);
   return `${branchPrefix(empresa, sucursal)}${query}`;

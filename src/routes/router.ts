@@ -139,4 +139,8 @@ export const READ_SECURITY: Security = [{ tokenQuery: [] }, { tokenBearer: [] }]
 export const INGEST_SECURITY: Security = [{ claveIngesta: [] }];
 export const ADMIN_SECURITY: Security = [{ adminToken: [] }];
 
+/** A page (/monitor/, /panel/) reads its parameters in the browser: they are documented, never validated here. */
+export const pageParameter = (name: string, description: string, example: string) =>
+  ({ name, in: "query" as const, required: false, description, schema: { type: "string" as const }, example });
+
 export const NO_CONTENT = { 204: { description: "Hecho, sin cuerpo" } } as const;

@@ -5,7 +5,7 @@
  * seconds, label escaping, ETag/304, HEAD, CORS and the shared per-token rate limit.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { admin, branchFingerprint, call, event, expectError, provisionBranch, push, readStatus, setClock, uniqueName, type TestBranch } from "./helpers";
+import { admin, alteredSecret, branchFingerprint, call, event, expectError, provisionBranch, push, readStatus, setClock, uniqueName, type TestBranch } from "./helpers";
 
 const FAMILIES = [
   "helpdesk_chats_abiertos", "helpdesk_chats_espera_cliente", "helpdesk_chats_esperando", "helpdesk_chats_cerrados_hoy",
@@ -72,7 +72,7 @@ describe("GET /helpdesk-status/metrics errors, as the status route's", () => {
     await expectError(`/helpdesk-status/metrics?token=x&empresa=${uniqueName()}&sucursal=nope`, 404, "No se encontró configuración para la empresa y sucursal indicadas");
     const branch = await provisionBranch();
     const other = await provisionBranch();
-    await expectError(metricsPath({ ...branch, token: `${branch.token.slice(0, -1)}x` }), 401, "Unauthorized: Token no válido");
+    await expectError(metricsPath({ ...branch, token: alteredSecret(branch.token) }), 401, "Unauthorized: Token no válido");
     await expectError(metricsPath({ ...branch, token: other.token }), 401, "Unauthorized: Token no válido");
   });
 

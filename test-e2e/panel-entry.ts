@@ -12,6 +12,8 @@ import { requireAdmin } from "../src/auth/admin";
 import { pointOf, SeriesStore } from "../src/branch/series";
 import type { Metricas, ResumenGeneral } from "../src/schemas/status";
 
+export { Company } from "../src/index";
+
 export type RecordedMinute = { en: string; resumen_general: ResumenGeneral; metricas: Metricas };
 
 export class Branch extends ProductBranch {

@@ -287,7 +287,7 @@ describe("the company object's reports", () => {
     await push(a, event(a, "chat.actualizado", { id_resumen: 1, agente: "ana", estado: "asignado", departamento: "Ventas" }, 12), event(a, "chat.actualizado", { id_resumen: 2 }, 2));
     await settle(empresa, branches, T + 1500);
     const [report] = (await companyObject(empresa).reports()).reports;
-    expect(report.all.wait).toEqual({ oldestSince: T - 12 * 60_000, sumSince: String(T - 12 * 60_000 + T - 2 * 60_000), count: 2 });
+    expect(report.all.wait).toEqual({ oldestSince: T - 12 * 60_000, sumSince: String(T - 12 * 60_000 + T - 2 * 60_000), count: 2, later: [] });
     expect(report.all.carga_por_agente).toEqual([{ agente: "ana", chats_asignados: 1, chats_esperando: 1 }]);
     expect(report.all.por_departamento).toEqual({ Ventas: { chat_abiertos: 1, chat_esperando: 1 }, "Sin departamento": { chat_abiertos: 1, chat_esperando: 1 } });
     expect(Object.keys(report.departments).sort()).toEqual(["Sin departamento", "Ventas"]);

@@ -12,7 +12,7 @@ import type { BranchReport, GroupFigures } from "../schemas/company";
 import { localDay, nextMidnightCached } from "./local-day";
 import { type BranchSettings, type BranchState, splitDailyKey } from "./model";
 import type { ChatIndex } from "./chat-index";
-import { buildSnapshot, snapshotValidUntil, todaysFigures } from "./snapshot";
+import { buildSnapshot, futureStarts, snapshotValidUntil, todaysFigures } from "./snapshot";
 import type { Timer } from "./timer";
 import type { ComponentView } from "./view";
 
@@ -52,6 +52,7 @@ function groupFigures(view: Required<ComponentView>, now: number, departamento?:
       oldestSince: group?.waiting.at(0)?.since ?? null,
       sumSince: String(group?.sumSince ?? 0n),
       count: group?.waiting.size ?? 0,
+      later: group ? futureStarts(group, now) : [],
     },
     day: {
       firstResponseMs: today.firstResponseMs,

@@ -1,14 +1,17 @@
 /**
  * `measureSnapshot` (the metrics route's figures) against `buildSnapshot` on the same state and
  * instant: equal counts for any history of events, waits in whole seconds (not minutes × 60), and
- * the service level as exactly `nivel_servicio_pct` / 100.
+ * the service level as exactly `nivel_servicio_pct` / 100. And the company form's measures, from
+ * the branch's report to its company (company/metrics.ts), equal to the branch's own.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BUCKETS } from "../schemas/status";
 import { type BranchEvent, type BranchSettings, applyEvent, emptyState } from "./model";
 import { COUNT_KEYS, buildSnapshot, measureSnapshot, measuresValidUntil } from "./snapshot";
+import { reportMeasures } from "../company/metrics";
 import { ChatIndex } from "./chat-index";
+import { buildReport } from "./company-report";
 
 const SETTINGS: BranchSettings = { empresa: "e", sucursal: "s", nombre: "S", zona_horaria: "America/Caracas", objetivo_respuesta_min: 10 };
 const NOW = Date.parse("2026-11-24T18:07:12.000Z");
@@ -17,7 +20,8 @@ const TIPOS = ["chat.actualizado", "chat.mensaje_cliente", "chat.mensaje_agente"
 const eventArb = fc.record({
   tipo: fc.constantFrom(...TIPOS),
   id_resumen: fc.integer({ min: 1, max: 8 }),
-  secondsAgo: fc.integer({ min: 0, max: 4 * 3600 }),
+  // Up to 5 minutes ahead, as a sender's clock may be (events beyond that are refused).
+  secondsAgo: fc.integer({ min: -300, max: 4 * 3600 }),
   estado: fc.constantFrom("nuevo", "pendiente", "asignado", "icarobot_ia"),
   agente: fc.constantFrom(null, "ana", 'luis "x"'),
   departamento: fc.constantFrom(null, "Ventas", "Soporte"),
@@ -61,6 +65,40 @@ describe("measureSnapshot", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("equals, from the branch's company report, the branch's own at the same version and any instant the report holds for", () => {
+    fc.assert(
+      fc.property(
+        fc.array(eventArb, { maxLength: 30 }),
+        fc.integer({ min: 0, max: 3_600_000 }),
+        fc.integer({ min: 0, max: 600_000 }),
+        (events, later, after) => {
+          const state = stateOf(events);
+          const index = ChatIndex.of(state);
+          const at = NOW + later;
+          const built = buildReport({ state, index, settings: SETTINGS }, at)!;
+          // As the company object holds it: through JSON.
+          const report = JSON.parse(JSON.stringify(built.report)) as typeof built.report;
+          expect(reportMeasures(report.all, report.version, at)).toEqual(measureSnapshot(state, SETTINGS, at, index));
+          // Until the branch would send its next report, the waits tick at read time as its own do.
+          const readAt = Math.min(at + after, built.validUntil - 1);
+          expect(reportMeasures(report.all, report.version, readAt)).toEqual(measureSnapshot(state, SETTINGS, readAt, index));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("counts a wait that has not begun yet as 0 in a company report, and from its start on", () => {
+    const state = stateOf([
+      { tipo: "chat.actualizado", id_resumen: 1, secondsAgo: 600, estado: "nuevo", agente: null, departamento: null },
+      { tipo: "chat.actualizado", id_resumen: 2, secondsAgo: -120, estado: "nuevo", agente: null, departamento: null },
+    ]);
+    const { report } = buildReport({ state, index: ChatIndex.of(state), settings: SETTINGS }, NOW)!;
+    expect(report.all.wait.later).toEqual([NOW + 120_000]);
+    expect(reportMeasures(report.all, report.version, NOW).meanWaitSeconds).toBe(300);
+    expect(reportMeasures(report.all, report.version, NOW + 180_000).meanWaitSeconds).toBe((780 + 60) / 2);
   });
 
   it("counts waits in whole seconds at its instant, not minutes × 60", () => {

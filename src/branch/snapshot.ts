@@ -164,11 +164,29 @@ export function waitFigures(group: Group, at: number): WaitFigures {
 
 /** Σ max(0, now - since), exact: waits that begin after `now` count 0 and lie at the list's end. */
 function totalWaitMs(group: Group, now: number): number {
-  let sum = group.sumSince;
-  let started = group.waiting.size;
+  return startedWaitMs(group.waiting.size, group.sumSince, futureStarts(group, now), now);
+}
+
+/** The starts of the group's waits that are still after `now` (a sender's clock ahead), latest first. */
+export function futureStarts(group: Group, now: number): number[] {
+  const starts: number[] = [];
   for (const entry of group.waiting.reversed()) {
     if (entry.since <= now) break;
-    sum -= BigInt(entry.since);
+    starts.push(entry.since);
+  }
+  return starts;
+}
+
+/**
+ * Σ max(0, now - since) over `count` waits whose starts sum to `sumSince`, given (at least) every
+ * start later than `now` in `later`: those count 0. Exact, in integers (the sum passes 2^53).
+ */
+export function startedWaitMs(count: number, sumSince: bigint, later: readonly number[], now: number): number {
+  let sum = sumSince;
+  let started = count;
+  for (const since of later) {
+    if (since <= now) continue;
+    sum -= BigInt(since);
     started -= 1;
   }
   return Number(BigInt(started) * BigInt(now) - sum);
@@ -245,7 +263,6 @@ export function measureSnapshot(state: BranchState, settings: BranchSettings, no
   const group = index.all;
   const waits = waitFigures(group, now);
   const today = todaysFigures(state, settings, now);
-  const first = group.waiting.at(0);
   return {
     version: state.version,
     at: now,
@@ -253,22 +270,50 @@ export function measureSnapshot(state: BranchState, settings: BranchSettings, no
     waitingForCustomer: group.waitingForCustomer,
     waiting: Object.fromEntries(BUCKETS.map((bucket) => [bucket, waits[COUNT_KEYS[bucket]]])) as Record<Bucket, number>,
     closedToday: today.closed,
-    longestWaitSeconds: first ? Math.floor(Math.max(0, now - first.since) / 1000) : 0,
-    meanWaitSeconds: group.waiting.size ? Math.round(totalWaitMs(group, now) / group.waiting.size / 1000) : 0,
-    firstResponseMeanSeconds: today.firstResponses ? Math.round(today.firstResponseMs / today.firstResponses / 1000) : 0,
-    // Math.round(pct × 10) is nivel_servicio_pct × 10 exactly, so this is that figure / 100.
-    serviceLevelRatio: today.answered ? Math.round(((100 * today.answeredOnTime) / today.answered) * 10) / 1000 : 1,
-    agents: [...group.agents]
-      .map(([name, load]) => ({ name, open: load.chats_asignados, waiting: load.chats_esperando }))
-      .sort((a, b) => byName(a.name, b.name)),
-    departments: [...index.departments.keys()].sort(byName).map((name) => {
-      const department = index.departments.get(name)!;
-      return { name, open: department.open, waiting: department.waiting.size };
-    }),
+    ...timedMeasures({ oldestSince: group.waiting.at(0)?.since ?? null, count: group.waiting.size, totalMs: totalWaitMs(group, now) }, today, now),
+    ...loadMeasures(
+      [...group.agents].map(([name, load]) => ({ name, open: load.chats_asignados, waiting: load.chats_esperando })),
+      [...index.departments].map(([name, department]) => ({ name, open: department.open, waiting: department.waiting.size })),
+    ),
   };
+}
+
+/** The day's sums since local midnight that the first response and the service level come from. */
+export type DayTotals = { firstResponseMs: number; firstResponses: number; answered: number; answeredOnTime: number };
+
+/**
+ * The measures that come from raw sums, with their rounding: waits in whole seconds at `now` (the
+ * longest floored, the mean rounded), the day's mean first response to the second, the service
+ * level as `nivel_servicio_pct` / 100. One copy for a branch's own measures and a company report's.
+ */
+export function timedMeasures(
+  wait: { oldestSince: number | null; count: number; totalMs: number },
+  day: DayTotals,
+  now: number,
+): Pick<BranchMeasures, "longestWaitSeconds" | "meanWaitSeconds" | "firstResponseMeanSeconds" | "serviceLevelRatio"> {
+  return {
+    longestWaitSeconds: wait.oldestSince === null ? 0 : Math.floor(Math.max(0, now - wait.oldestSince) / 1000),
+    meanWaitSeconds: wait.count ? Math.round(wait.totalMs / wait.count / 1000) : 0,
+    firstResponseMeanSeconds: day.firstResponses ? Math.round(day.firstResponseMs / day.firstResponses / 1000) : 0,
+    // Math.round(pct × 10) is nivel_servicio_pct × 10 exactly, so this is that figure / 100.
+    serviceLevelRatio: day.answered ? Math.round(((100 * day.answeredOnTime) / day.answered) * 10) / 1000 : 1,
+  };
+}
+
+type Load = { name: string; open: number; waiting: number };
+
+/** Agents' and departments' loads in the measures' order: by name. */
+export function loadMeasures(agents: Load[], departments: Load[]): Pick<BranchMeasures, "agents" | "departments"> {
+  const order = (a: Load, b: Load) => byName(a.name, b.name);
+  return { agents: agents.sort(order), departments: departments.sort(order) };
 }
 
 /** How long measures stay true: to the next second while a chat waits (its seconds tick), else until an event. */
 export function measuresValidUntil(index: ChatIndex, now: number): number {
-  return index.all.waiting.size ? (Math.floor(now / 1000) + 1) * 1000 : Infinity;
+  return waitsTickUntil(index.all.waiting.size, now);
+}
+
+/** Measures with `waiting` chats waiting stay true until the next second if any, else until an event. */
+export function waitsTickUntil(waiting: number, now: number): number {
+  return waiting ? (Math.floor(now / 1000) + 1) * 1000 : Infinity;
 }

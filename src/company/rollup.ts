@@ -40,7 +40,7 @@ export function emptyFigures(): GroupFigures {
     metricas: { espera_maxima_min: 0, espera_promedio_min: 0, primera_respuesta_promedio_min: 0, nivel_servicio_pct: 100 },
     carga_por_agente: [],
     por_departamento: {},
-    wait: { oldestSince: null, sumSince: "0", count: 0 },
+    wait: { oldestSince: null, sumSince: "0", count: 0, later: [] },
     day: { firstResponseMs: 0, firstResponses: 0, answered: 0, answeredOnTime: 0 },
   };
 }

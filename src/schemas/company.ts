@@ -18,6 +18,8 @@ export const GroupFigures = z.object({
     /** Σ of the waits' start instants (ms), as a decimal string: it passes 2^53. */
     sumSince: z.string(),
     count: z.number().int(),
+    /** The starts (ms) of waits that had not begun at `generatedAt` (a sender's clock ahead): they count 0 until they begin. */
+    later: z.array(z.number()).optional(),
   }),
   /** Since local midnight: the first responses' total and count, and the service level's answered and on-time counts. */
   day: z.object({

@@ -7,48 +7,12 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CompanyBody } from "../src/schemas/company";
-import { ADMIN_TOKEN, admin, branchObject, call, event, expectError, provisionBranch, push, readStatus, setClock, uniqueName, type TestBranch } from "./helpers";
+import { ADMIN_TOKEN, admin, branchObject, call, companyObject, event, expectError, issueCompanyToken, provisionBranch, provisionCompany, push, readStatus, setClock, settle, uniqueName } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
 
-const companyObject = (empresa: string) => env.COMPANY.getByName(empresa);
-
-async function issueCompanyToken(empresa: string, body: unknown = {}): Promise<{ id: string; token: string }> {
-  const response = await admin("POST", `/empresas/${empresa}/tokens`, body);
-  if (response.status !== 201) throw new Error(`company token: ${response.status} ${await response.text()}`);
-  return response.json();
-}
-
 function companyPath(empresa: string, token: string, extra = ""): string {
   return `/helpdesk-status/empresa?${new URLSearchParams({ token, empresa })}${extra}`;
-}
-
-/** A company of `count` branches with a company token. */
-async function provisionCompany(count: number, settings: (i: number) => Record<string, unknown> = () => ({})) {
-  const empresa = uniqueName("emp");
-  const branches: TestBranch[] = [];
-  for (let i = 0; i < count; i++) branches.push(await provisionBranch(settings(i), empresa));
-  const { token, id } = await issueCompanyToken(empresa);
-  return { empresa, branches, token, tokenId: id };
-}
-
-/**
- * Lets every branch report: the clock moves past the coalescing second and each branch's alarm
- * runs; then waits until the company object holds each branch's current version.
- */
-async function settle(empresa: string, branches: TestBranch[], at: number): Promise<void> {
-  setClock(at);
-  await vi.waitFor(
-    async () => {
-      for (const branch of branches) await runDurableObjectAlarm(branchObject(branch));
-      const held = await companyObject(empresa).reports();
-      for (const branch of branches) {
-        const version = (await readStatus(branch, "&detalle=false")).version;
-        expect(held.reports.find((report) => report.sucursal === branch.sucursal)?.version).toBe(version);
-      }
-    },
-    { timeout: 10_000, interval: 50 },
-  );
 }
 
 describe("company administration", () => {

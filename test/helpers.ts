@@ -3,7 +3,7 @@
  * Objects behind it. Every test provisions its own branch with a random name.
  */
 import { env, exports } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect, vi } from "vitest";
 import { BranchStore } from "../src/branch/store";
 
@@ -183,4 +183,41 @@ export async function storedState(branch: Pick<TestBranch, "empresa" | "sucursal
       eventIds,
     };
   });
+}
+
+/** The company's Durable Object, for its RPCs. */
+export const companyObject = (empresa: string) => env.COMPANY.getByName(empresa);
+
+export async function issueCompanyToken(empresa: string, body: unknown = {}): Promise<{ id: string; token: string }> {
+  const response = await admin("POST", `/empresas/${empresa}/tokens`, body);
+  if (response.status !== 201) throw new Error(`company token: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** A company of `count` branches with a company token. */
+export async function provisionCompany(count: number, settings: (i: number) => Record<string, unknown> = () => ({})) {
+  const empresa = uniqueName("emp");
+  const branches: TestBranch[] = [];
+  for (let i = 0; i < count; i++) branches.push(await provisionBranch(settings(i), empresa));
+  const { token, id } = await issueCompanyToken(empresa);
+  return { empresa, branches, token, tokenId: id };
+}
+
+/**
+ * Lets every branch report: the clock moves past the coalescing second and each branch's alarm
+ * runs; then waits until the company object holds each branch's current version.
+ */
+export async function settle(empresa: string, branches: TestBranch[], at: number): Promise<void> {
+  setClock(at);
+  await vi.waitFor(
+    async () => {
+      for (const branch of branches) await runDurableObjectAlarm(branchObject(branch));
+      const held = await companyObject(empresa).reports();
+      for (const branch of branches) {
+        const version = (await readStatus(branch, "&detalle=false")).version;
+        expect(held.reports.find((report) => report.sucursal === branch.sucursal)?.version).toBe(version);
+      }
+    },
+    { timeout: 10_000, interval: 50 },
+  );
 }

@@ -2,10 +2,14 @@
  * docs/prometheus.md: `GET /helpdesk-status/metrics` through the real Worker, KV and branch object:
  * its checks and JSON errors (state unchanged, never a metric for a wrong or revoked token), the
  * families and their labels, figures equal to the status body's at the same version, waits in
- * seconds, label escaping, ETag/304, HEAD, CORS and the shared per-token rate limit.
+ * seconds, label escaping, ETag/304, HEAD, CORS and the shared per-token rate limit. And its
+ * company form: a company token without `sucursal` exports every branch, each as its own metrics.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { admin, alteredSecret, branchFingerprint, call, event, expectError, provisionBranch, push, readStatus, setClock, uniqueName, type TestBranch } from "./helpers";
+import {
+  admin, alteredSecret, branchFingerprint, call, event, expectError, provisionBranch, provisionCompany, push, readStatus, setClock, settle, uniqueName,
+  type TestBranch,
+} from "./helpers";
 
 const FAMILIES = [
   "helpdesk_chats_abiertos", "helpdesk_chats_espera_cliente", "helpdesk_chats_esperando", "helpdesk_chats_cerrados_hoy",
@@ -243,7 +247,8 @@ describe("GET /helpdesk-status/metrics as a read", () => {
     expect(response.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("authorization");
   });
 
-  it("spends the same per-token budget as the status route", async () => {
+  // Up to 601 requests: under load they may take longer than the default 5 s.
+  it("spends the same per-token budget as the status route", { timeout: 60_000 }, async () => {
     const branch = await provisionBranch();
     let refused: Response | undefined;
     // 300 per fixed 60 s window: a window may turn over during the loop, so allow up to two windows.
@@ -257,5 +262,125 @@ describe("GET /helpdesk-status/metrics as a read", () => {
     const seconds = Number(metrics.headers.get("Retry-After"));
     expect(seconds).toBeGreaterThanOrEqual(1);
     expect(await metrics.json()).toEqual({ message: `Demasiadas solicitudes, intente de nuevo en ${seconds} segundos` });
+  });
+});
+
+function companyMetricsPath(empresa: string, token: string): string {
+  return `/helpdesk-status/metrics?${new URLSearchParams({ token, empresa })}`;
+}
+
+/** The series of one branch, without its `sucursal` label: what its own exposition holds. */
+function ofBranch(series: Series[], sucursal: string) {
+  return series.filter((s) => s.labels.sucursal === sucursal).map(({ labels: { sucursal: _, ...labels }, ...rest }) => ({ ...rest, labels }));
+}
+
+describe("GET /helpdesk-status/metrics with a company token and no sucursal", () => {
+  it("exports every branch, each family once with the samples of all branches, each branch as its own metrics", async () => {
+    const T = Date.parse("2026-11-24T15:00:00.000Z");
+    setClock(T);
+    const { empresa, token, branches } = await provisionCompany(3);
+    const [a, b] = branches;
+    await push(
+      a,
+      event(a, "chat.actualizado", { id_resumen: 1, estado: "nuevo", departamento: "Ventas" }, 70.5),
+      event(a, "chat.actualizado", { id_resumen: 2, estado: "asignado", agente: "ana" }, 12),
+      event(a, "chat.actualizado", { id_resumen: 3, estado: "asignado", agente: "ana" }, 30),
+      event(a, "chat.mensaje_agente", { id_resumen: 3 }, 25),
+      event(a, "chat.cerrado", { id_resumen: 3 }, 1),
+    );
+    await push(b, event(b, "chat.actualizado", { id_resumen: 1, estado: "pendiente", agente: "luis", departamento: "Soporte" }, 4));
+    await settle(empresa, branches, T + 1500);
+    // Seconds later with no event: the waits tick at read time, the counts are the reports'.
+    setClock(T + 7_250);
+
+    const response = await call(companyMetricsPath(empresa, token));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toBe("text/plain; version=0.0.4; charset=utf-8");
+    const { types, series } = parseExposition(await response.text());
+    expect([...types.keys()]).toEqual(FAMILIES);
+    // Each family's samples follow its # TYPE, branches in order of sucursal.
+    const order = series.map((s) => FAMILIES.indexOf(s.name));
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+    const sucursales = branches.map((branch) => branch.sucursal).sort();
+    expect(series.filter((s) => s.name === "helpdesk_snapshot_version").map((s) => s.labels.sucursal)).toEqual(sucursales);
+    for (const s of series) expect(s.labels.empresa).toBe(empresa);
+
+    for (const branch of branches) {
+      const own = await readMetrics(branch);
+      const asCompany = await call(metricsPath({ ...branch, token }));
+      expect(ofBranch(parseExposition(await asCompany.text()).series, branch.sucursal)).toEqual(ofBranch(own.series, branch.sucursal));
+      expect(ofBranch(series, branch.sucursal)).toEqual(ofBranch(own.series, branch.sucursal));
+      const status = await readStatus(branch, "&detalle=false");
+      expect(value(series, "helpdesk_snapshot_version", { sucursal: branch.sucursal })).toBe(status.version);
+      expect(value(series, "helpdesk_chats_abiertos", { sucursal: branch.sucursal, estado: "asignado" })).toBe(status.resumen_general.chat_asignados);
+    }
+    expect(value(series, "helpdesk_espera_maxima_segundos", { sucursal: a.sucursal })).toBe(70 * 60 + 30 + 7);
+    expect(value(series, "helpdesk_chats_esperando", { sucursal: a.sucursal, tramo: "mas_60_minutos" })).toBe(1);
+    expect(value(series, "helpdesk_agente_chats", { sucursal: b.sucursal, agente: "luis" })).toBe(1);
+    // The third branch has no chat: every series of the table, zeros.
+    const third = ofBranch(series, branches[2].sucursal);
+    expect(third.filter((s) => s.name === "helpdesk_chats_esperando")).toHaveLength(5);
+    expect(third.filter((s) => s.name !== "helpdesk_nivel_servicio_ratio").every((s) => s.value === 0)).toBe(true);
+  });
+
+  it("answers 304 to its ETag, no-cache, HEAD without a body, and leaves out a deprovisioned branch", async () => {
+    const T = Date.parse("2026-11-24T16:00:00.000Z");
+    setClock(T);
+    const { empresa, token, branches } = await provisionCompany(2);
+    await settle(empresa, branches, T + 1500);
+    const first = await call(companyMetricsPath(empresa, token), { headers: { Authorization: `Bearer ${token}` } });
+    expect(first.status).toBe(200);
+    const etag = first.headers.get("ETag");
+    expect(etag).toMatch(/^"/);
+    expect(first.headers.get("Cache-Control")).toBe("no-cache");
+    expect(first.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    expect((await call(companyMetricsPath(empresa, token), { headers: { "If-None-Match": etag! } })).status).toBe(304);
+    const head = await call(companyMetricsPath(empresa, token), { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+
+    expect((await admin("DELETE", `/empresas/${empresa}/sucursales/${branches[0].sucursal}`)).status).toBe(204);
+    setClock(T + 3000);
+    const after = await call(companyMetricsPath(empresa, token), { headers: { "If-None-Match": etag! } });
+    expect(after.status).toBe(200);
+    const { series } = parseExposition(await after.text());
+    expect(new Set(series.map((s) => s.labels.sucursal))).toEqual(new Set([branches[1].sucursal]));
+    expect((await admin("DELETE", `/empresas/${empresa}/sucursales/${branches[1].sucursal}`)).status).toBe(204);
+    await expectError(companyMetricsPath(empresa, token), 404, "No se encontró configuración para la empresa indicada");
+  });
+
+  it("asks any other token for sucursal, and refuses another company's or a revoked company token with it", async () => {
+    const { empresa, token, tokenId, branches } = await provisionCompany(1);
+    const [branch] = branches;
+    const other = await provisionCompany(1);
+    await expectError("/helpdesk-status/metrics", 400, "Faltan parámetros requeridos: token, empresa");
+    await expectError(companyMetricsPath(empresa, branch.token), 400, "Faltan parámetros requeridos: sucursal");
+    await expectError(`/helpdesk-status/metrics?empresa=${empresa}`, 400, "Faltan parámetros requeridos: sucursal", { headers: { Authorization: `Bearer ${branch.token}` } });
+    await expectError(companyMetricsPath(empresa, other.token), 400, "Faltan parámetros requeridos: sucursal");
+    await expectError(companyMetricsPath(empresa, alteredSecret(token)), 400, "Faltan parámetros requeridos: sucursal");
+    await expectError(`/helpdesk-status/metrics?${new URLSearchParams({ token, empresa: "../etc" })}`, 400, "Faltan parámetros requeridos: sucursal");
+    await expectError(metricsPath({ ...branch, token: other.token }), 401, "Unauthorized: Token no válido");
+
+    expect((await call(companyMetricsPath(empresa, token))).status).toBe(200);
+    expect((await admin("DELETE", `/empresas/${empresa}/tokens/${tokenId}`)).status).toBe(204);
+    // No longer a company token of empresa: without sucursal it is asked for, with it refused; never a metric.
+    const refused = await expectError(companyMetricsPath(empresa, token), 400, "Faltan parámetros requeridos: sucursal");
+    expect(refused.headers.get("ETag")).toBeNull();
+    await expectError(metricsPath({ ...branch, token }), 401, "Unauthorized: Token no válido");
+  });
+
+  it("spends the company token's one budget, shared with the branches' read endpoints", { timeout: 60_000 }, async () => {
+    const { empresa, token, branches } = await provisionCompany(1);
+    const [branch] = branches;
+    let refused: Response | undefined;
+    // 300 per fixed 60 s window: a window may turn over during the loop, so allow up to two windows.
+    for (let i = 0; i < 601 && !refused; i++) {
+      const response = await call(`/helpdesk-status/?${new URLSearchParams({ token, empresa, sucursal: branch.sucursal, detalle: "false" })}`, { method: "HEAD" });
+      if (response.status === 429) refused = response;
+    }
+    expect(refused).toBeDefined();
+    const metrics = await call(companyMetricsPath(empresa, token));
+    if (metrics.status !== 429) return expect.fail(`company metrics answered ${metrics.status} after the token's budget was spent`);
+    expect((await metrics.json<{ message: string }>()).message).toMatch(/^Demasiadas solicitudes, intente de nuevo en \d+ segundos$/);
   });
 });

@@ -8,6 +8,8 @@
  *   if the branch is in the list and (version, generatedAt) is higher than the stored one, so a
  *   report that arrives twice, late or after deprovisioning changes nothing.
  * - `serializedRollup(options)`: the company body as JSON with its ETag, memoized per revision.
+ * - `serializedMetrics(empresa)`: the company form of the Prometheus metrics (metrics.ts), every
+ *   branch at once, with its ETag; memoized per revision while its waits' seconds do not tick.
  * - `reports()`: every stored report with the branch list, for other company views (the
  *   Prometheus metrics, the manager's panel): everything §8 of the metrics needs per branch
  *   (per-state counts, buckets, closed, waiting for the customer, oldest wait start and Σ of wait
@@ -26,6 +28,7 @@ import { type LiveAttachment, LiveFeed } from "../branch/live";
 import type { SerializedSnapshot } from "../branch/snapshot-memo";
 import { readCompany } from "../config/store";
 import { BranchReport, type CompanyBody, type CompanyBranch } from "../schemas/company";
+import { companyMetrics } from "./metrics";
 import { type RollupOptions, rollup } from "./rollup";
 
 export type CompanyReports = { empresa: string | null; branches: CompanyBranch[]; reports: BranchReport[] };
@@ -61,6 +64,7 @@ export class Company extends DurableObject<Env> {
   private revision = 0;
   private revisedAt = 0;
   private readonly memo = new Map<string, SerializedSnapshot & { revision: number }>();
+  private metricsMemo: (SerializedSnapshot & { revision: number; validUntil: number }) | null = null;
   private readonly live: LiveFeed<RollupOptions, CompanyBody>;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -157,6 +161,16 @@ export class Company extends DurableObject<Env> {
     if (!held && this.memo.size >= MAX_MEMO) this.memo.clear();
     this.memo.set(key, entry);
     return entry;
+  }
+
+  /** Every branch's metrics in one exposition (ordered by sucursal), as text with its ETag. */
+  async serializedMetrics(empresa: string): Promise<SerializedSnapshot> {
+    const now = Date.now();
+    const held = this.metricsMemo;
+    if (held && held.revision === this.revision && now < held.validUntil) return held;
+    const { text, validUntil } = companyMetrics(empresa, this.list(), this.stored, now);
+    this.metricsMemo = { json: text, etag: `"m${this.revision}-${now.toString(36)}"`, revision: this.revision, validUntil };
+    return this.metricsMemo;
   }
 
   async fetch(request: Request): Promise<Response> {

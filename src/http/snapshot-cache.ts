@@ -32,7 +32,7 @@ export function snapshotCacheKey(empresa: string, sucursal: string, options: Sna
 }
 
 /** The company body's key (docs/empresa.md): its own host, so no branch's key can collide with it. */
-export function companyCacheKey(empresa: string, departamento: string | undefined, format: "json" | "csv"): string {
+export function companyCacheKey(empresa: string, departamento: string | undefined, format: "json" | "csv" | "metrics"): string {
   const query = new URLSearchParams({ formato: format });
   if (departamento !== undefined) query.set("departamento", departamento);
   return `https://company-cache.internal/${empresa}?${query}`;

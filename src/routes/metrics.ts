@@ -3,16 +3,24 @@
  * (docs/prometheus.md), for the standard monitoring stack's scrape. The same checks, errors,
  * per-token rate limit, one-second cache, ETag and CORS as the status route (whose helpers it
  * uses); the text is built and memoized by the branch's object, from one version at one instant.
- * Mounted, with its 405, by the status router.
+ * With a company token and no `sucursal`, every branch of the company in one exposition, built by
+ * the company's object from its branches' reports (one object asked per cache miss, as the
+ * company view). Mounted, with its 405, by the status router.
  */
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { authorizeBranchRead } from "../auth/branch-token";
+import { authorizeCompanyRead, companyTokenId } from "../auth/company-token";
+import { presentedToken } from "../auth/credentials";
+import { failedProbe } from "../auth/probe-limit";
 import { branchStubFor } from "../branch/stub";
+import { companyStubFor } from "../company/stub";
 import { settingsOf } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
 import { PROMETHEUS_CONTENT_TYPE } from "../formats/prometheus";
-import { cachedSnapshot, snapshotCacheKey } from "../http/snapshot-cache";
+import { COMPANY_FRESHNESS_MS, cachedSnapshot, companyCacheKey, snapshotCacheKey } from "../http/snapshot-cache";
+import { Identifier } from "../schemas/common";
 import { MetricsQuery } from "../schemas/status";
 import { ETAG_HEADERS, conditionalRead, preflight, preflightRoute } from "./read";
 import { READ_SECURITY, createRoute, createRouter, errorResponses, requireParams } from "./router";
@@ -20,13 +28,19 @@ import { READ_SECURITY, createRoute, createRouter, errorResponses, requireParams
 export const metrics = createRouter();
 
 /**
- * `token` and `empresa` first, named together; then `sucursal`, which only a company token (not
- * yet issued) may leave out, so every token here needs it.
+ * `token` and `empresa` first, named together; then `sucursal`, which only a company token of
+ * `empresa` may leave out. Any other token without it is a 400, counted as a failed lookup (it
+ * answers whether the token is a company token, as a 401 would).
  */
 const requireSucursal = createMiddleware<AppEnv>(async function requireSucursal(c, next) {
-  if (!c.req.query("sucursal")) throw new ApiError(400, MESSAGES.missing(["sucursal"]));
+  if (!c.req.query("sucursal") && !(await isCompanyToken(c))) throw await failedProbe(c, new ApiError(400, MESSAGES.missing(["sucursal"])));
   await next();
 });
+
+async function isCompanyToken(c: Context<AppEnv>): Promise<boolean> {
+  const empresa = Identifier.safeParse(c.req.query("empresa"));
+  return empresa.success && (await companyTokenId(c.env.CONFIG, empresa.data, presentedToken(c)!)) !== null;
+}
 
 /** The documented example: a few lines of a real response. */
 const METRICS_EXAMPLE = [
@@ -50,6 +64,10 @@ const metricsRoute = createRoute({
     "(`scrape`) con el token en `Authorization: Bearer` (ajuste `authorization` del trabajo) o en `token`. Cada muestra " +
     "lleva las etiquetas `empresa` y `sucursal`; las esperas van en segundos y el nivel de servicio como fracción (0 a 1). " +
     "Mismos controles, errores (JSON), caché de 1 segundo, `ETag`/304 y límite por token que el estado en vivo. " +
+    "Con un token de empresa se puede omitir `sucursal`: entonces exporta todas las sucursales de la empresa, cada muestra " +
+    "con la etiqueta de su sucursal y cada familia una sola vez (un `# HELP`/`# TYPE` y luego las muestras de todas las " +
+    "sucursales); una sucursal aún sin chats aparece con ceros. Sin `sucursal` y con un token que no es de empresa de " +
+    "`empresa`, responde 400 `Faltan parámetros requeridos: sucursal`. " +
     "Nunca lleva como etiqueta un id de chat, un nombre ni un número de cliente.",
   security: READ_SECURITY,
   middleware: [requireParams("token", "empresa"), requireSucursal],
@@ -71,6 +89,7 @@ metrics.openapi(preflightRoute("/"), preflight);
 
 metrics.openapi(metricsRoute, async (c) => {
   const query = c.req.valid("query");
+  if (query.sucursal === undefined) return companyMetrics(c, query.empresa);
   const { config } = await authorizeBranchRead(c, { empresa: query.empresa, sucursal: query.sucursal! });
   const text = await cachedSnapshot(
     snapshotCacheKey(config.empresa, config.sucursal, { detalle: false }, "metrics"),
@@ -79,3 +98,15 @@ metrics.openapi(metricsRoute, async (c) => {
   );
   return conditionalRead(c, text, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
 });
+
+/** Every branch of the company: checks as the company view's (404 without a branch, 401, 429), then its cache. */
+async function companyMetrics(c: Context<AppEnv>, empresa: string): Promise<Response> {
+  await authorizeCompanyRead(c, empresa);
+  const text = await cachedSnapshot(
+    companyCacheKey(empresa, undefined, "metrics"),
+    () => companyStubFor(c.env, empresa).serializedMetrics(empresa),
+    (promise) => c.executionCtx.waitUntil(promise),
+    COMPANY_FRESHNESS_MS,
+  );
+  return conditionalRead(c, text, { "Content-Type": PROMETHEUS_CONTENT_TYPE });
+}

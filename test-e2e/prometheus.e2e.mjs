@@ -2,7 +2,8 @@
  * End-to-end with the real tools (docs/prometheus.md): starts `wrangler dev` on E2E_PORT with a
  * throw-away state directory and the demo branch (icarosoft/mcbo1 with the demo token), pushes
  * chats, then
- *  - runs `promtool check metrics` on real responses (it must report nothing);
+ *  - runs `promtool check metrics` on real responses (it must report nothing), a company token's
+ *    (every branch at once) included;
  *  - starts Debian's Prometheus on E2E_PORT + 1 with examples/prometheus/prometheus.yml (only its
  *    target, its interval and its file paths changed) so it scrapes with the bearer credentials
  *    file, plus a job whose credentials file holds a wrong token;
@@ -140,6 +141,20 @@ try {
   const emptyText = await (await fetch(metricsUrl(emptyToken).replace("sucursal=mcbo1", "sucursal=vacia"))).text();
   const emptyLint = await run("/usr/bin/promtool", ["check", "metrics"], { input: emptyText });
   check("promtool check metrics reports nothing for a branch with no chats", emptyLint.code === 0 && emptyLint.output.trim() === "" && emptyText.includes("helpdesk_chats_abiertos"), `exit ${emptyLint.code}: ${emptyLint.output}`);
+  // The company form: a company token and no sucursal, every branch in one exposition.
+  const { token: companyToken } = await admin("POST", `/empresas/${DEMO.empresa}/tokens`, { etiqueta: "prometheus e2e" });
+  const companyUrl = `${base}/helpdesk-status/metrics?empresa=${DEMO.empresa}`;
+  const companyText = await eventually(async () => {
+    const body = await (await fetch(companyUrl, { headers: { Authorization: `Bearer ${companyToken}` } })).text();
+    // Once mcbo1's report reached the company object, its open chats show.
+    return /helpdesk_chats_abiertos\{empresa="icarosoft",sucursal="mcbo1",estado="nuevo"\} 1\n/.test(body) ? body : null;
+  });
+  const companyLint = await run("/usr/bin/promtool", ["check", "metrics"], { input: companyText ?? "" });
+  check(
+    "promtool check metrics reports nothing on a company response with every branch",
+    companyText !== null && companyLint.code === 0 && companyLint.output.trim() === "" && companyText.includes('sucursal="vacia"') && companyText.split("# TYPE helpdesk_chats_abiertos ").length === 2,
+    `exit ${companyLint.code}: ${companyLint.output}\n${companyText}`,
+  );
   check("no customer name or number appears in the metrics", !text.includes("Juan Perez") && !text.includes("+15559876543"));
   const wrong = await fetch(metricsUrl(), { headers: { Authorization: "Bearer not-the-demo-token-at-all" } });
   check("a wrong token gets the JSON 401 and no metric", wrong.status === 401 && (await wrong.text()) === '{"message":"Unauthorized: Token no válido"}');

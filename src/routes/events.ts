@@ -35,7 +35,7 @@ function fieldErrors(issues: z.core.$ZodIssue[], index: number): FieldError[] {
 }
 
 /** The request's events: one event, or `{"eventos": [...]}` with 1 to 1000 of them. */
-function eventList(body: unknown): unknown[] {
+export function eventList(body: unknown): unknown[] {
   if (body && typeof body === "object" && !Array.isArray(body) && "eventos" in body) {
     const list = (body as { eventos: unknown }).eventos;
     if (!Array.isArray(list)) {
@@ -49,7 +49,7 @@ function eventList(body: unknown): unknown[] {
   return [body];
 }
 
-function parseEvents(items: unknown[], now: number): ChatEvent[] {
+export function parseEvents(items: unknown[], now: number): ChatEvent[] {
   const errors: FieldError[] = [];
   const parsed: ChatEvent[] = [];
   items.forEach((item, index) => {

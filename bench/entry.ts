@@ -216,14 +216,16 @@ export class Branch extends ProductBranch {
   }
 }
 
-/** The object's id claims, as its applyEvents makes them. */
+/** The object's id claims, as its applyEvents makes them: one lookup, every id claimed, one insert. */
 function claimAll(store: BranchStore, ids: string[], now: number): void {
-  for (const id of ids) store.claimEventId(id, now);
+  const ledger = store.batchLedger(ids);
+  for (const id of ids) ledger.claim(id);
+  ledger.record(now);
 }
 
 /** The object's writes after a batch, as its applyEvents makes them. */
 function writeAll(store: BranchStore, changed: Chat[], state: BranchState): void {
-  for (const chat of changed) store.saveChat(chat);
+  store.saveChats(changed);
   store.saveSummary(state);
 }
 

@@ -105,18 +105,20 @@ describe("remembered event ids", () => {
 });
 
 describe("SQLite bound parameters", () => {
-  it("never binds more than 100 parameters in one statement, even for 1000 events and a large reconciliation", async () => {
+  it("binds at most 100 parameters and no value near SQLite's 2 MB per statement, and writes a batch in a few statements", async () => {
     const branch = await provisionBranch();
     const stub = branchObject(branch);
     const now = Date.now();
-    const { max, calls } = await runInDurableObject(stub, async (instance, state) => {
+    const { max, calls, batchCalls, longest } = await runInDurableObject(stub, async (instance, state) => {
       const sql = inside(instance).store.sql;
       const exec = sql.exec;
       let max = 0;
       let calls = 0;
+      let longest = 0;
       sql.exec = function (this: SqlStorage, query: string, ...bindings: unknown[]) {
         calls += 1;
         max = Math.max(max, bindings.length);
+        for (const value of bindings) if (typeof value === "string") longest = Math.max(longest, new TextEncoder().encode(value).byteLength);
         return exec.call(this, query, ...bindings);
       } as typeof sql.exec;
       try {
@@ -128,15 +130,21 @@ describe("SQLite bound parameters", () => {
           chat: { id_resumen: i % 400, agente: "ana" },
         }));
         await instance.applyEvents(settings, events);
-        const chats = Array.from({ length: 2000 }, (_, i) => ({ id_resumen: i, estado: "nuevo" as const, espera_desde: null }));
+        const batchCalls = calls;
+        // Long multi-byte details: the reconciliation's rows need several statements.
+        const name = "ñ".repeat(512);
+        const chats = Array.from({ length: 2000 }, (_, i) => ({ id_resumen: i, estado: "nuevo" as const, espera_desde: null, nombre_cliente: name, id_cliente: name }));
         await instance.reconcile(settings, now, chats, 5);
-        return { max, calls };
+        return { max, calls, batchCalls, longest };
       } finally {
         sql.exec = exec;
       }
     });
-    expect(calls).toBeGreaterThan(3000);
+    expect(batchCalls).toBeGreaterThan(0);
+    expect(batchCalls).toBeLessThan(20);
+    expect(calls).toBeGreaterThan(batchCalls + 3);
     expect(max).toBeLessThanOrEqual(100);
+    expect(longest).toBeLessThan(1024 * 1024);
     expect((await readStatus(branch)).resumen_general.chat_abiertos).toBe(2000);
   });
 });

@@ -2,11 +2,14 @@
  * The branch's SQLite storage: every statement the Durable Object runs. The state is loaded once
  * and then written through, a changed chat at a time, inside the caller's transaction.
  */
-import { type BranchState, type Chat, type DailyFigures, type BranchSettings, emptyState } from "./model";
+import { type BranchState, type Chat, type DailyFigures, type BranchSettings, type EventIdLedger, emptyState } from "./model";
 import { HOUR } from "../utils/time";
 
 /** Applied event ids are remembered this long (the contract asks for at least 24 hours). */
 export const EVENT_ID_RETENTION_MS = 25 * HOUR;
+
+/** How much chat JSON one statement binds (UTF-16 units): under 1 MB of UTF-8 whatever the text. */
+const CHATS_PER_STATEMENT_CHARS = 256 * 1024;
 
 export class BranchStore {
   constructor(private readonly sql: SqlStorage) {
@@ -43,20 +46,50 @@ export class BranchStore {
   }
 
   /**
-   * Records an event id unless it is already there: true when it was new. One statement instead
-   * of a lookup and an insert, on the hot path of every event.
+   * The applied-id ledger of one batch: the batch's ids already applied are looked up in one
+   * statement up front; `claim` and `release` then work in memory, and `record` stores the ids
+   * claimed in the end, in one statement (in the caller's transaction, with the chats they changed).
    */
-  claimEventId(eventId: string, now: number): boolean {
-    return this.sql.exec(`INSERT OR IGNORE INTO applied_events (id, applied_at) VALUES (?, ?)`, eventId, now).rowsWritten > 0;
+  batchLedger(ids: string[]): EventIdLedger & { record(now: number): void } {
+    const known = new Set<string>();
+    const query = `SELECT id FROM applied_events WHERE id IN (SELECT value FROM json_each(?))`;
+    for (const row of this.sql.exec<{ id: string }>(query, JSON.stringify(ids))) known.add(row.id);
+    const claimed = new Set<string>();
+    return {
+      claim: (id) => {
+        if (known.has(id) || claimed.has(id)) return false;
+        claimed.add(id);
+        return true;
+      },
+      release: (id) => void claimed.delete(id),
+      record: (now) => {
+        if (claimed.size === 0) return;
+        this.sql.exec(`INSERT INTO applied_events (id, applied_at) SELECT value, ? FROM json_each(?)`, now, JSON.stringify([...claimed]));
+      },
+    };
   }
 
-  /** Forgets an id claimed for an event that turned out stale (stale events are not remembered). */
-  releaseEventId(eventId: string): void {
-    this.sql.exec(`DELETE FROM applied_events WHERE id = ?`, eventId);
-  }
-
-  saveChat(chat: Chat): void {
-    this.sql.exec(`INSERT OR REPLACE INTO chats (id, data) VALUES (?, ?)`, chat.id_resumen, JSON.stringify(chat));
+  /**
+   * Writes these chats' rows, each the chat's JSON as `load` reads it: a few hundred kilobytes per
+   * statement (a bound value must stay under SQLite's 2 MB), so a batch's chats take one statement.
+   */
+  saveChats(chats: Iterable<Chat>): void {
+    let rows: string[] = [];
+    let size = 0;
+    const flush = () => {
+      if (rows.length === 0) return;
+      this.sql.exec(`INSERT OR REPLACE INTO chats (id, data) SELECT json_extract(value, '$.id_resumen'), value FROM json_each(?)`, `[${rows.join(",")}]`);
+      rows = [];
+      size = 0;
+    };
+    for (const chat of chats) {
+      const row = JSON.stringify(chat);
+      // Counted in UTF-16 units: at most 3 bytes each in UTF-8.
+      if (size + row.length > CHATS_PER_STATEMENT_CHARS) flush();
+      rows.push(row);
+      size += row.length + 1;
+    }
+    flush();
   }
 
   deleteChat(id: number): void {
@@ -67,11 +100,14 @@ export class BranchStore {
     this.sql.exec(`DELETE FROM chats`);
   }
 
-  /** Everything but the chats themselves: small, written whole after each change. */
+  /** Everything but the chats themselves: small, written whole after each change, in one statement. */
   saveSummary(state: BranchState): void {
-    this.setMeta("daily", [...state.daily]);
-    this.setMeta("fence_at", state.fenceAt);
-    this.setMeta("version", state.version);
+    this.sql.exec(
+      `INSERT OR REPLACE INTO meta (key, value) VALUES ('daily', ?), ('fence_at', ?), ('version', ?)`,
+      JSON.stringify([...state.daily]),
+      JSON.stringify(state.fenceAt),
+      JSON.stringify(state.version),
+    );
   }
 
   forgetEventIdsBefore(cutoff: number): void {

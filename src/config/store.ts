@@ -28,7 +28,18 @@ const HOT_CACHE_TTL_SECONDS = 55;
  */
 const ISOLATE_TTL_MS = 5_000;
 const ISOLATE_ENTRIES = 1_000;
-const isolateCopies = new Map<string, { config: BranchConfig | null; until: number }>();
+const isolateCopies = new Map<string, { value: unknown; until: number }>();
+
+/** A hot-path KV read: this isolate's copy while it is fresh, else KV (edge cached), then kept. */
+async function readHot<T>(kv: KVNamespace, key: string): Promise<T | null> {
+  const held = isolateCopies.get(key);
+  if (held && Date.now() < held.until) return held.value as T | null;
+  const value = await kv.get<T>(key, { type: "json", cacheTtl: HOT_CACHE_TTL_SECONDS });
+  isolateCopies.delete(key);
+  if (isolateCopies.size >= ISOLATE_ENTRIES) isolateCopies.delete(isolateCopies.keys().next().value!);
+  isolateCopies.set(key, { value, until: Date.now() + ISOLATE_TTL_MS });
+  return value;
+}
 
 const branchKey = (empresa: string, sucursal: string) => `sucursal:${empresa}/${sucursal}`;
 const ingestKeyKey = (id: string) => `clave-ingesta:${id}`;
@@ -52,15 +63,8 @@ export function newBranchConfig(empresa: string, sucursal: string, now: string):
 }
 
 /** For request handling: may be up to `HOT_CACHE_TTL_SECONDS` + `ISOLATE_TTL_MS` stale. */
-export async function readBranchCached(kv: KVNamespace, empresa: string, sucursal: string): Promise<BranchConfig | null> {
-  const key = branchKey(empresa, sucursal);
-  const held = isolateCopies.get(key);
-  if (held && Date.now() < held.until) return held.config;
-  const config = await kv.get<BranchConfig>(key, { type: "json", cacheTtl: HOT_CACHE_TTL_SECONDS });
-  isolateCopies.delete(key);
-  if (isolateCopies.size >= ISOLATE_ENTRIES) isolateCopies.delete(isolateCopies.keys().next().value!);
-  isolateCopies.set(key, { config, until: Date.now() + ISOLATE_TTL_MS });
-  return config;
+export function readBranchCached(kv: KVNamespace, empresa: string, sucursal: string): Promise<BranchConfig | null> {
+  return readHot<BranchConfig>(kv, branchKey(empresa, sucursal));
 }
 
 /** For administration: the latest written value. */
@@ -78,8 +82,9 @@ export function deleteBranch(kv: KVNamespace, empresa: string, sucursal: string)
   return kv.delete(branchKey(empresa, sucursal));
 }
 
-export function readIngestKeyCached(kv: KVNamespace, id: string) {
-  return kv.get<IngestKey>(ingestKeyKey(id), { type: "json", cacheTtl: HOT_CACHE_TTL_SECONDS });
+/** For the ingest key check: may be up to `HOT_CACHE_TTL_SECONDS` + `ISOLATE_TTL_MS` stale, like a branch. */
+export function readIngestKeyCached(kv: KVNamespace, id: string): Promise<IngestKey | null> {
+  return readHot<IngestKey>(kv, ingestKeyKey(id));
 }
 
 export function readIngestKey(kv: KVNamespace, id: string) {
@@ -87,9 +92,11 @@ export function readIngestKey(kv: KVNamespace, id: string) {
 }
 
 export function writeIngestKey(kv: KVNamespace, key: IngestKey) {
+  isolateCopies.delete(ingestKeyKey(key.id));
   return kv.put(ingestKeyKey(key.id), JSON.stringify(key));
 }
 
 export function deleteIngestKey(kv: KVNamespace, id: string) {
+  isolateCopies.delete(ingestKeyKey(id));
   return kv.delete(ingestKeyKey(id));
 }

@@ -11,6 +11,7 @@ import { ApiError, type FieldError, MESSAGES } from "../errors";
 import { jsonBodyReader } from "../http/read-json";
 import { invalidateSnapshots } from "../http/snapshot-cache";
 import { BranchParams } from "../schemas/common";
+import { parseChatEvent } from "../schemas/fast-parse";
 import {
   ChatEvent,
   EventsRequest,
@@ -53,7 +54,7 @@ export function parseEvents(items: unknown[], now: number): ChatEvent[] {
   const errors: FieldError[] = [];
   const parsed: ChatEvent[] = [];
   items.forEach((item, index) => {
-    const result = ChatEvent.safeParse(item);
+    const result = parseChatEvent(item);
     if (!result.success) {
       errors.push(...fieldErrors(result.error.issues, index));
       return;

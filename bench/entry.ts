@@ -96,14 +96,19 @@ export class Branch extends ProductBranch {
     const clock = () => performance.now();
     const perEvent = (ms: number) => (ms * 1000) / (rounds * events.length);
     const fresh = (tag: string) => events.map((event) => ({ ...event, id: `${tag}-${crypto.randomUUID()}-${event.id}`, at: Date.now() }));
-    let ordering = 0, claim = 0, applyAndIndex = 0, indexUpkeep = 0, writes = 0, whole = 0;
+    let ordering = 0, lookup = 0, claim = 0, applyAndIndex = 0, indexUpkeep = 0, writes = 0, whole = 0;
     for (let r = 0; r < rounds; r++) {
       const batch = fresh("s");
       let start = clock();
       const ordered = batch.map((event, position) => ({ event, position })).sort((a, b) => a.event.at - b.event.at || a.position - b.position);
       ordering += clock() - start;
       start = clock();
-      this.ctx.storage.transactionSync(() => claimAll(store, ordered.map((o) => o.event.id), Date.now()));
+      this.ctx.storage.transactionSync(() => {
+        const ledger = store.batchLedger(ordered.map((o) => o.event.id));
+        lookup += clock() - start;
+        for (const { event } of ordered) ledger.claim(event.id);
+        ledger.record(Date.now());
+      });
       claim += clock() - start;
       start = clock();
       const touched = new Set<number>();
@@ -129,6 +134,7 @@ export class Branch extends ProductBranch {
     }
     return {
       ordering: perEvent(ordering),
+      idLookup: perEvent(lookup),
       idClaim: perEvent(claim),
       apply: perEvent(applyAndIndex - indexUpkeep),
       indexUpkeep: perEvent(indexUpkeep),
@@ -214,13 +220,6 @@ export class Branch extends ProductBranch {
       sqliteBytes: sql.databaseSize,
     };
   }
-}
-
-/** The object's id claims, as its applyEvents makes them: one lookup, every id claimed, one insert. */
-function claimAll(store: BranchStore, ids: string[], now: number): void {
-  const ledger = store.batchLedger(ids);
-  for (const id of ids) ledger.claim(id);
-  ledger.record(now);
 }
 
 /** The object's writes after a batch, as its applyEvents makes them. */

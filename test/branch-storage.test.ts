@@ -141,7 +141,7 @@ describe("SQLite bound parameters", () => {
       }
     });
     expect(batchCalls).toBeGreaterThan(0);
-    expect(batchCalls).toBeLessThan(20);
+    expect(batchCalls).toBeLessThan(40);
     expect(calls).toBeGreaterThan(batchCalls + 3);
     expect(max).toBeLessThanOrEqual(100);
     expect(longest).toBeLessThan(1024 * 1024);

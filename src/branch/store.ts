@@ -11,6 +11,15 @@ export const EVENT_ID_RETENTION_MS = 25 * HOUR;
 /** How much chat JSON one statement binds (UTF-16 units): under 1 MB of UTF-8 whatever the text. */
 const CHATS_PER_STATEMENT_CHARS = 256 * 1024;
 
+/** Durable Object SQLite binds at most this many values per statement. */
+const MAX_BOUND_PARAMETERS = 100;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
+
 export class BranchStore {
   constructor(private readonly sql: SqlStorage) {
     this.createTables();
@@ -46,14 +55,20 @@ export class BranchStore {
   }
 
   /**
-   * The applied-id ledger of one batch: the batch's ids already applied are looked up in one
-   * statement up front; `claim` and `release` then work in memory, and `record` stores the ids
-   * claimed in the end, in one statement (in the caller's transaction, with the chats they changed).
+   * The applied-id ledger of one batch: the batch's ids already applied are looked up up front, in
+   * a few statements; `claim` and `release` then work in memory, and `record` stores the ids
+   * claimed in the end (in the caller's transaction, with the chats they changed). Ids are bound
+   * as values, never passed through SQLite's JSON (which would fold ids differing after a NUL).
    */
   batchLedger(ids: string[]): EventIdLedger & { record(now: number): void } {
     const known = new Set<string>();
-    const query = `SELECT id FROM applied_events WHERE id IN (SELECT value FROM json_each(?))`;
-    for (const row of this.sql.exec<{ id: string }>(query, JSON.stringify(ids))) known.add(row.id);
+    for (const chunk of chunks([...new Set(ids)], MAX_BOUND_PARAMETERS)) {
+      // Positions come back, not the ids: an id SQLite stores differently (a lone surrogate) still
+      // matches its own stored copy, but would not read back equal to the string sent.
+      const batch = chunk.map((_, i) => `(${i}, ?${i + 1})`).join(",");
+      const query = `WITH batch (k, id) AS (VALUES ${batch}) SELECT k FROM batch WHERE EXISTS (SELECT 1 FROM applied_events WHERE applied_events.id = batch.id)`;
+      for (const row of this.sql.exec<{ k: number }>(query, ...chunk)) known.add(chunk[row.k]);
+    }
     const claimed = new Set<string>();
     return {
       claim: (id) => {
@@ -63,8 +78,11 @@ export class BranchStore {
       },
       release: (id) => void claimed.delete(id),
       record: (now) => {
-        if (claimed.size === 0) return;
-        this.sql.exec(`INSERT INTO applied_events (id, applied_at) SELECT value, ? FROM json_each(?)`, now, JSON.stringify([...claimed]));
+        // ?1 is the time, shared by every row of the statement.
+        for (const chunk of chunks([...claimed], MAX_BOUND_PARAMETERS - 1)) {
+          const rows = chunk.map((_, i) => `(?${i + 2}, ?1)`).join(",");
+          this.sql.exec(`INSERT INTO applied_events (id, applied_at) VALUES ${rows}`, now, ...chunk);
+        }
       },
     };
   }

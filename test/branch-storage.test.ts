@@ -64,6 +64,19 @@ describe("restart", () => {
   });
 });
 
+describe("chat rows", () => {
+  it("store text with NUL, lone surrogates, quotes and escapes exactly as memory holds it, and load it back", async () => {
+    const branch = await provisionBranch();
+    const names = ["Ana\u0000Beto", "a\ud800b\udfff", 'comillas " y \\ barra', "ñandú 🦤", "</script>\u2028"];
+    await push(branch, ...names.map((nombre_cliente, i) => eventAt(branch, "chat.actualizado", { id_resumen: i + 1, nombre_cliente, agente: nombre_cliente }, Date.now() - MINUTE)));
+    await runInDurableObject(branchObject(branch), (instance, state) => {
+      const loaded = new BranchStore(state.storage.sql).load();
+      expect(loaded).toEqual(inside(instance).state);
+      expect([...loaded.chats.values()].map((chat) => chat.nombre_cliente).sort()).toEqual([...names].sort());
+    });
+  });
+});
+
 describe("remembered event ids", () => {
   it("keeps ids applied less than 25 hours ago and forgets older ones, in the alarm only", async () => {
     setClock(LATER);

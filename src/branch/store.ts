@@ -1,6 +1,7 @@
 /**
  * The branch's SQLite storage: every statement the Durable Object runs. The state is loaded once
- * and then written through, a changed chat at a time, inside the caller's transaction.
+ * and then written through inside the caller's transaction: a batch's changed chats, its new event
+ * ids and the summary in a few multi-row statements.
  */
 import { type BranchState, type Chat, type DailyFigures, type BranchSettings, type EventIdLedger, emptyState } from "./model";
 import { HOUR } from "../utils/time";

@@ -130,10 +130,10 @@ export class Branch extends DurableObject<Env> {
     this.useSettings(settings);
     let outcome!: ReturnType<typeof applyBatch>;
     this.writeThrough(() => {
-      const ids = this.store.batchLedger(events.map((event) => event.id));
+      const ids = this.store.batchLedger(events.map((event) => event.id), Date.now());
       outcome = applyBatch(this.state, this.index, events, settings, ids);
+      ids.settle();
       if (outcome.result.aceptados === 0) return;
-      ids.record(Date.now());
       this.store.saveChats(outcome.changed);
       this.store.saveSummary(this.state);
     });

@@ -12,6 +12,9 @@ export const EVENT_ID_RETENTION_MS = 25 * HOUR;
 /** How much chat JSON one statement binds (UTF-16 units): under 1 MB of UTF-8 whatever the text. */
 const CHATS_PER_STATEMENT_CHARS = 256 * 1024;
 
+/** Text SQLite may not hand back exactly as it was bound (NUL, UTF-16 surrogates). */
+const UNSAFE_READ_BACK = /[\u0000\uD800-\uDFFF]/;
+
 /** Durable Object SQLite binds at most this many values per statement. */
 const MAX_BOUND_PARAMETERS = 100;
 
@@ -56,36 +59,58 @@ export class BranchStore {
   }
 
   /**
-   * The applied-id ledger of one batch: the batch's ids already applied are looked up up front, in
-   * a few statements; `claim` and `release` then work in memory, and `record` stores the ids
-   * claimed in the end (in the caller's transaction, with the chats they changed). Ids are bound
-   * as values, never passed through SQLite's JSON (which would fold ids differing after a NUL).
+   * The applied-id ledger of one batch, in the caller's transaction. Every id of the batch not
+   * applied before is inserted up front (a few multi-row statements, which also tell which ones
+   * were new); `claim` and `release` then work in memory, and `settle` deletes the new ids that
+   * were not claimed in the end (events that turned out stale are not remembered). An id that
+   * SQLite would not read back as sent (a NUL, a surrogate) is looked up by position instead.
    */
-  batchLedger(ids: string[]): EventIdLedger & { record(now: number): void } {
-    const known = new Set<string>();
-    for (const chunk of chunks([...new Set(ids)], MAX_BOUND_PARAMETERS)) {
-      // Positions come back, not the ids: an id SQLite stores differently (a lone surrogate) still
-      // matches its own stored copy, but would not read back equal to the string sent.
-      const batch = chunk.map((_, i) => `(${i}, ?${i + 1})`).join(",");
-      const query = `WITH batch (k, id) AS (VALUES ${batch}) SELECT k FROM batch WHERE EXISTS (SELECT 1 FROM applied_events WHERE applied_events.id = batch.id)`;
-      for (const row of this.sql.exec<{ k: number }>(query, ...chunk)) known.add(chunk[row.k]);
-    }
+  batchLedger(ids: string[], now: number): EventIdLedger & { settle(): void } {
+    const distinct = [...new Set(ids)];
+    const fresh = distinct.some((id) => UNSAFE_READ_BACK.test(id)) ? this.insertByPosition(distinct, now) : this.insertReturning(distinct, now);
     const claimed = new Set<string>();
     return {
       claim: (id) => {
-        if (known.has(id) || claimed.has(id)) return false;
+        if (!fresh.has(id) || claimed.has(id)) return false;
         claimed.add(id);
         return true;
       },
       release: (id) => void claimed.delete(id),
-      record: (now) => {
-        // ?1 is the time, shared by every row of the statement.
-        for (const chunk of chunks([...claimed], MAX_BOUND_PARAMETERS - 1)) {
-          const rows = chunk.map((_, i) => `(?${i + 2}, ?1)`).join(",");
-          this.sql.exec(`INSERT INTO applied_events (id, applied_at) VALUES ${rows}`, now, ...chunk);
+      settle: () => {
+        const unclaimed = [...fresh].filter((id) => !claimed.has(id));
+        for (const chunk of chunks(unclaimed, MAX_BOUND_PARAMETERS)) {
+          this.sql.exec(`DELETE FROM applied_events WHERE id IN (${chunk.map(() => "?").join(",")})`, ...chunk);
         }
       },
     };
+  }
+
+  /** Inserts the ids not there yet; the rows inserted come back (?1 is the time, shared). */
+  private insertReturning(ids: string[], now: number): Set<string> {
+    const fresh = new Set<string>();
+    for (const chunk of chunks(ids, MAX_BOUND_PARAMETERS - 1)) {
+      const rows = chunk.map((_, i) => `(?${i + 2}, ?1)`).join(",");
+      const query = `INSERT OR IGNORE INTO applied_events (id, applied_at) VALUES ${rows} RETURNING id`;
+      for (const row of this.sql.exec<{ id: string }>(query, now, ...chunk)) fresh.add(row.id);
+    }
+    return fresh;
+  }
+
+  /** The same for ids that may not read back as sent: positions of the known ones come back, then the others are inserted. */
+  private insertByPosition(ids: string[], now: number): Set<string> {
+    const known = new Set<number>();
+    for (let start = 0; start < ids.length; start += MAX_BOUND_PARAMETERS) {
+      const chunk = ids.slice(start, start + MAX_BOUND_PARAMETERS);
+      const batch = chunk.map((_, i) => `(${start + i}, ?${i + 1})`).join(",");
+      const query = `WITH batch (k, id) AS (VALUES ${batch}) SELECT k FROM batch WHERE EXISTS (SELECT 1 FROM applied_events WHERE applied_events.id = batch.id)`;
+      for (const row of this.sql.exec<{ k: number }>(query, ...chunk)) known.add(row.k);
+    }
+    const fresh = ids.filter((_, k) => !known.has(k));
+    for (const chunk of chunks(fresh, MAX_BOUND_PARAMETERS - 1)) {
+      const rows = chunk.map((_, i) => `(?${i + 2}, ?1)`).join(",");
+      this.sql.exec(`INSERT INTO applied_events (id, applied_at) VALUES ${rows}`, now, ...chunk);
+    }
+    return new Set(fresh);
   }
 
   /**

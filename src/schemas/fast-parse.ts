@@ -8,7 +8,12 @@
 import { ESTADOS, IDENTIFIER, Instant } from "./common";
 import { ChatEvent, ChatFields, DETAIL_FIELDS, EVENT_ID_MAX_LENGTH, EVENT_TYPES, TEXT_MAX_LENGTH } from "./events";
 
-const INSTANT = Instant._zod.def.pattern as RegExp;
+/** zod's own pattern for `Instant` (its definition keeps it): the shortcut never has a copy of its own. */
+const INSTANT: RegExp = (() => {
+  const pattern = Instant._zod.def.pattern;
+  if (!(pattern instanceof RegExp)) throw new Error("zod no longer exposes the ISO instant's pattern: fast-parse.ts needs updating");
+  return pattern;
+})();
 const TYPES = new Set<unknown>(EVENT_TYPES);
 const STATES = new Set<unknown>(ESTADOS);
 /** The chat's optional fields in the schema's order: zod's output lists them so. */

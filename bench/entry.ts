@@ -96,16 +96,18 @@ export class Branch extends ProductBranch {
     const clock = () => performance.now();
     const perEvent = (ms: number) => (ms * 1000) / (rounds * events.length);
     const fresh = (tag: string) => events.map((event) => ({ ...event, id: `${tag}-${crypto.randomUUID()}-${event.id}`, at: Date.now() }));
-    let ordering = 0, claim = 0, applyAndIndex = 0, indexUpkeep = 0, writes = 0, whole = 0;
+    let ordering = 0, lookup = 0, claim = 0, applyAndIndex = 0, indexUpkeep = 0, writes = 0, whole = 0;
     for (let r = 0; r < rounds; r++) {
       const batch = fresh("s");
       let start = clock();
       const ordered = batch.map((event, position) => ({ event, position })).sort((a, b) => a.event.at - b.event.at || a.position - b.position);
       ordering += clock() - start;
       start = clock();
-      const at = Date.now();
       this.ctx.storage.transactionSync(() => {
-        for (const { event } of ordered) store.claimEventId(event.id, at);
+        const ledger = store.batchLedger(ordered.map((o) => o.event.id), Date.now());
+        lookup += clock() - start;
+        for (const { event } of ordered) ledger.claim(event.id);
+        ledger.settle();
       });
       claim += clock() - start;
       start = clock();
@@ -154,6 +156,7 @@ export class Branch extends ProductBranch {
       floorIdInsert,
       timedIdInsert,
       ordering: perEvent(ordering),
+      idLookup: perEvent(lookup),
       idClaim: perEvent(claim),
       apply: perEvent(applyAndIndex - indexUpkeep),
       indexUpkeep: perEvent(indexUpkeep),

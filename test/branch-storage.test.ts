@@ -118,7 +118,7 @@ describe("remembered event ids", () => {
 });
 
 describe("SQLite bound parameters", () => {
-  it("binds at most 100 parameters and no value near SQLite's 2 MB per statement, and writes a batch's rows in a few statements", async () => {
+  it("binds at most 100 parameters and no value near SQLite's 2 MB per statement, and writes a batch in a few statements", async () => {
     const branch = await provisionBranch();
     const stub = branchObject(branch);
     const now = Date.now();
@@ -153,9 +153,8 @@ describe("SQLite bound parameters", () => {
         sql.exec = exec;
       }
     });
-    // One claim per event, then the batch's rows in a few statements; the reconciliation's rows in a few more.
-    expect(batchCalls).toBeGreaterThanOrEqual(1000);
-    expect(batchCalls).toBeLessThan(1040);
+    expect(batchCalls).toBeGreaterThan(0);
+    expect(batchCalls).toBeLessThan(40);
     expect(calls).toBeGreaterThan(batchCalls + 3);
     expect(max).toBeLessThanOrEqual(100);
     expect(longest).toBeLessThan(1024 * 1024);

@@ -128,11 +128,11 @@ export class Branch extends DurableObject<Env> {
 
   async applyEvents(settings: BranchSettings, events: BranchEvent[]): Promise<IngestResult> {
     this.useSettings(settings);
-    const now = Date.now();
-    const ids = { claim: (id: string) => this.store.claimEventId(id, now), release: (id: string) => this.store.releaseEventId(id) };
     let outcome!: ReturnType<typeof applyBatch>;
     this.writeThrough(() => {
+      const ids = this.store.batchLedger(events.map((event) => event.id), Date.now());
       outcome = applyBatch(this.state, this.index, events, settings, ids);
+      ids.settle();
       if (outcome.result.aceptados === 0) return;
       this.store.saveChats(outcome.changed);
       this.store.saveSummary(this.state);

@@ -1,9 +1,9 @@
 /**
  * The branch's SQLite storage: every statement the Durable Object runs. The state is loaded once
- * and then written through inside the caller's transaction: an event id at a time as the batch is
- * applied, then its changed chats and the summary in a few multi-row statements.
+ * and then written through inside the caller's transaction: a batch's changed chats, its new event
+ * ids and the summary in a few multi-row statements.
  */
-import { type BranchState, type Chat, type DailyFigures, type BranchSettings, emptyState } from "./model";
+import { type BranchState, type Chat, type DailyFigures, type BranchSettings, type EventIdLedger, emptyState } from "./model";
 import { HOUR } from "../utils/time";
 
 /** Applied event ids are remembered this long (the contract asks for at least 24 hours). */
@@ -11,6 +11,18 @@ export const EVENT_ID_RETENTION_MS = 25 * HOUR;
 
 /** How much chat JSON one statement binds (UTF-16 units): under 1 MB of UTF-8 whatever the text. */
 const CHATS_PER_STATEMENT_CHARS = 256 * 1024;
+
+/** Text SQLite may not hand back exactly as it was bound (NUL, UTF-16 surrogates). */
+const UNSAFE_READ_BACK = /[\u0000\uD800-\uDFFF]/;
+
+/** Durable Object SQLite binds at most this many values per statement. */
+const MAX_BOUND_PARAMETERS = 100;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
 
 export class BranchStore {
   constructor(private readonly sql: SqlStorage) {
@@ -47,18 +59,58 @@ export class BranchStore {
   }
 
   /**
-   * Records an event id unless it is already there: true when it was new. One statement instead
-   * of a lookup and an insert, on the hot path of every event. (Batching the ids into multi-row
-   * statements was measured, bench/entry.ts's steps probe: no faster, since SQLite's own insert
-   * per id dominates, and ids SQLite folds on reading back make it subtle.)
+   * The applied-id ledger of one batch, in the caller's transaction. Every id of the batch not
+   * applied before is inserted up front (a few multi-row statements, which also tell which ones
+   * were new); `claim` and `release` then work in memory, and `settle` deletes the new ids that
+   * were not claimed in the end (events that turned out stale are not remembered). An id that
+   * SQLite would not read back as sent (a NUL, a surrogate) is looked up by position instead.
    */
-  claimEventId(eventId: string, now: number): boolean {
-    return this.sql.exec(`INSERT OR IGNORE INTO applied_events (id, applied_at) VALUES (?, ?)`, eventId, now).rowsWritten > 0;
+  batchLedger(ids: string[], now: number): EventIdLedger & { settle(): void } {
+    const distinct = [...new Set(ids)];
+    const fresh = distinct.some((id) => UNSAFE_READ_BACK.test(id)) ? this.insertByPosition(distinct, now) : this.insertReturning(distinct, now);
+    const claimed = new Set<string>();
+    return {
+      claim: (id) => {
+        if (!fresh.has(id) || claimed.has(id)) return false;
+        claimed.add(id);
+        return true;
+      },
+      release: (id) => void claimed.delete(id),
+      settle: () => {
+        const unclaimed = [...fresh].filter((id) => !claimed.has(id));
+        for (const chunk of chunks(unclaimed, MAX_BOUND_PARAMETERS)) {
+          this.sql.exec(`DELETE FROM applied_events WHERE id IN (${chunk.map(() => "?").join(",")})`, ...chunk);
+        }
+      },
+    };
   }
 
-  /** Forgets an id claimed for an event that turned out stale (stale events are not remembered). */
-  releaseEventId(eventId: string): void {
-    this.sql.exec(`DELETE FROM applied_events WHERE id = ?`, eventId);
+  /** Inserts the ids not there yet; the rows inserted come back (?1 is the time, shared). */
+  private insertReturning(ids: string[], now: number): Set<string> {
+    const fresh = new Set<string>();
+    for (const chunk of chunks(ids, MAX_BOUND_PARAMETERS - 1)) {
+      const rows = chunk.map((_, i) => `(?${i + 2}, ?1)`).join(",");
+      const query = `INSERT OR IGNORE INTO applied_events (id, applied_at) VALUES ${rows} RETURNING id`;
+      for (const row of this.sql.exec<{ id: string }>(query, now, ...chunk)) fresh.add(row.id);
+    }
+    return fresh;
+  }
+
+  /** The same for ids that may not read back as sent: positions of the known ones come back, then the others are inserted. */
+  private insertByPosition(ids: string[], now: number): Set<string> {
+    const known = new Set<number>();
+    for (let start = 0; start < ids.length; start += MAX_BOUND_PARAMETERS) {
+      const chunk = ids.slice(start, start + MAX_BOUND_PARAMETERS);
+      const batch = chunk.map((_, i) => `(${start + i}, ?${i + 1})`).join(",");
+      const query = `WITH batch (k, id) AS (VALUES ${batch}) SELECT k FROM batch WHERE EXISTS (SELECT 1 FROM applied_events WHERE applied_events.id = batch.id)`;
+      for (const row of this.sql.exec<{ k: number }>(query, ...chunk)) known.add(row.k);
+    }
+    const fresh = ids.filter((_, k) => !known.has(k));
+    for (const chunk of chunks(fresh, MAX_BOUND_PARAMETERS - 1)) {
+      const rows = chunk.map((_, i) => `(?${i + 2}, ?1)`).join(",");
+      this.sql.exec(`INSERT INTO applied_events (id, applied_at) VALUES ${rows}`, now, ...chunk);
+    }
+    return new Set(fresh);
   }
 
   /**

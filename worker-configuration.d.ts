@@ -3,7 +3,7 @@
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./src/index");
-		durableNamespaces: "Branch";
+		durableNamespaces: "Branch" | "Company";
 	}
 	interface Env {
 		CONFIG: KVNamespace;
@@ -16,6 +16,7 @@ declare namespace Cloudflare {
 		ADMIN_TOKEN: string;
 		WHATSAPP_TOKEN: string;
 		BRANCH: DurableObjectNamespace<import("./src/index").Branch>;
+		COMPANY: DurableObjectNamespace<import("./src/index").Company>;
 	}
 }
 interface Env extends Cloudflare.Env {}

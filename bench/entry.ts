@@ -8,6 +8,8 @@
  *   parses the same bodies and, in one transaction, records each event id and rewrites its chat row;
  * - `/__probe/steps`: the cost of each step of one ingest request, taken apart, and of the read
  *   path's per-token limiter call.
+ * - `/__probe/company-miss`: the company read's cache-miss cost, one `serializedRollup` call to the
+ *   company's object after a report invalidated its memo (so each call builds the roll-up anew).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Context } from "hono";
@@ -416,6 +418,29 @@ async function steps(request: Request, env: BenchEnv): Promise<Response> {
   return Response.json({ keyCheck, bodyReader, validation, rpc, ...inObject, limiterUsPerCall });
 }
 
+export { Company } from "../src/index";
+
+async function companyMiss(request: Request, env: Env): Promise<Response> {
+  const { empresa, times } = (await request.json()) as { empresa: string; times: number };
+  const stub = env.COMPANY.getByName(empresa);
+  const { reports, branches } = await stub.reports();
+  // The Workers clock only moves across I/O: time whole loops, the same report calls in both, so
+  // their difference is the roll-up calls' own cost (one a cache miss of the company read).
+  const loop = async (build: boolean) => {
+    const start = Date.now();
+    for (let i = 0; i < times; i++) {
+      const report = reports[i % reports.length];
+      // A newer instant of the same figures: accepted, so the next roll-up is built, not memoized.
+      await stub.report({ ...report, generatedAt: Date.now() + i });
+      if (build) await stub.serializedRollup(empresa, {});
+    }
+    return Date.now() - start;
+  };
+  const withRollup = await loop(true);
+  const reportsOnly = await loop(false);
+  return Response.json({ miss_us: (Math.max(0, withRollup - reportsOnly) / times) * 1000, branches: branches.length });
+}
+
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
     const path = new URL(request.url).pathname;
@@ -424,6 +449,7 @@ export default {
     if (path === "/__probe/steps") return steps(request, env as BenchEnv);
     if (path.startsWith("/__bare/")) return bare(request, env as BenchEnv);
     if (path === "/__probe/costs") return probe(request, env);
+    if (path === "/__probe/company-miss") return companyMiss(request, env);
     return app.fetch(request, env, ctx);
   },
 };

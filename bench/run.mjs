@@ -6,18 +6,22 @@
  * and in-object probes) and a copy of wrangler.toml whose TOKEN_LIMIT is raised for the run and
  * which binds the bench-only DurableFloor object, then:
  * (a) status reads at N = 1,000 open chats, `detalle=false` against `GET /health` and with detail
- *     against bare bytes from memory, at each connection count; (b) ingestion in batches of 100
+ *     against bare bytes from memory, and `GET /helpdesk-status/metrics` against `detalle=false`,
+ *     at each connection count; (b) ingestion in batches of 100
  *     and 500 events against the durable floor (the same bodies into a bare SQLite Durable Object
  *     that records each id and rewrites its chat row in one transaction) and a bare sink;
  *     (steps) the cost of each step of a 500-event request, and of the read path's limiter call;
  *     (c) inside the Durable Object, time per applied event and per snapshot build at 1,000 /
  *     10,000 / 100,000 open chats, and its memory at 100,000.
+ * (d) the company view: its cached read against the branch's `detalle=false` read, its cache-miss
+ *     cost at 1 / 10 / 100 / 200 branches (inside the Worker), and the lag from a branch's
+ *     acknowledged event to the company view showing it.
  * Load is driven by autocannon; every figure is the median of interleaved rounds, and every ratio
  * the median of the rounds' own ratios, shown with their min–max (a target and its limit run back
  * to back in each round, so a neighbour's load drifting across the run cancels out).
  * Knobs (environment): BENCH_ROUNDS (7), BENCH_SECONDS (3), BENCH_CONNECTIONS (8,32: the read
  * figures run at each; ingestion at the first), BENCH_PORT (8790), BENCH_INSPECTOR_PORT (8796),
- * BENCH_ONLY (read, ingest or steps: that part alone, printed, no results files written).
+ * BENCH_ONLY (read, ingest, steps or company: that part alone, printed, no results files written).
  */
 import autocannon from "autocannon";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -215,7 +219,9 @@ async function interleaved(targets) {
 async function readPath(branch, connections) {
   log(`(a) status reads at N = ${N}, ${connections} connections`);
   const query = (extra = "") => `/helpdesk-status/?${new URLSearchParams({ token: branch.token, empresa: branch.empresa, sucursal: branch.sucursal })}${extra}`;
+  const metricsQuery = `/helpdesk-status/metrics?${new URLSearchParams({ token: branch.token, empresa: branch.empresa, sucursal: branch.sucursal })}`;
   const detailBytes = await (await fetch(`${BASE}${query()}`)).text();
+  const metricsBytes = await (await fetch(`${BASE}${metricsQuery}`)).text();
   const lightBytes = await (await fetch(`${BASE}${query("&detalle=false")}`)).text();
   // The bare slots live in the isolate's memory: if wrangler dev restarts the isolate they are empty
   // and the "limit" would be an empty 200. So they are filled, checked, and checked again after.
@@ -233,21 +239,114 @@ async function readPath(branch, connections) {
   const results = await interleaved({
     health: () => ({ url: `${BASE}/health`, connections }),
     status_light: () => ({ url: `${BASE}${query("&detalle=false")}`, connections }),
+    metrics: () => ({ url: `${BASE}${metricsQuery}`, connections }),
     bare_light_bytes: () => ({ url: `${BASE}/__bare/bytes/light`, connections }),
     status_detail: () => ({ url: `${BASE}${query()}`, connections }),
     bare_detail_bytes: () => ({ url: `${BASE}/__bare/bytes/detail`, connections }),
   });
   await checkSlots("after the rounds");
   // The Worker's own time per request (network and proxy left out), medians of 5 rounds of 500.
-  const inside = { health: [], status_light: [], status_detail: [] };
+  const inside = { health: [], status_light: [], status_detail: [], metrics: [] };
   for (let i = 0; i < 5; i++) {
-    const cost = await api("POST", "/__probe/read-cost", { body: { paths: ["/health", query("&detalle=false"), query()], times: 500 } });
+    const cost = await api("POST", "/__probe/read-cost", { body: { paths: ["/health", query("&detalle=false"), query(), metricsQuery], times: 500 } });
     inside.health.push(cost["/health"]);
     inside.status_light.push(cost[query("&detalle=false")]);
     inside.status_detail.push(cost[query()]);
+    inside.metrics.push(cost[metricsQuery]);
   }
   const worker_us = Object.fromEntries(Object.entries(inside).map(([name, values]) => [name, round(median(values), 1)]));
-  return { ...results, connections, worker_us, detail_bytes: Buffer.byteLength(detailBytes), light_bytes: Buffer.byteLength(lightBytes) };
+  return {
+    ...results,
+    connections,
+    worker_us,
+    detail_bytes: Buffer.byteLength(detailBytes),
+    light_bytes: Buffer.byteLength(lightBytes),
+    metrics_bytes: Buffer.byteLength(metricsBytes),
+  };
+}
+
+const COMPANY_SIZES = [1, 10, 100, 200];
+
+/** A company of `count` branches, each with a few chats in two departments, and its company token. */
+async function provisionCompany(empresa, count) {
+  for (let i = 0; i < count; i++) await api("PUT", `/v1/admin/empresas/${empresa}/sucursales/s${i}`, { body: { nombre: `Sucursal ${i}` } });
+  const { token } = await api("POST", `/v1/admin/empresas/${empresa}/tokens`, { body: {} });
+  const { clave } = await api("POST", `/v1/admin/empresas/${empresa}/claves-ingesta`, { body: {} });
+  const now = Date.now();
+  for (let from = 0; from < count; from += 100) {
+    const eventos = [];
+    for (let i = from; i < Math.min(count, from + 100); i++) {
+      for (let c = 1; c <= 5; c++) {
+        eventos.push({ id: `c-${empresa}-${i}-${c}`, tipo: "chat.actualizado", empresa, sucursal: `s${i}`, ocurrido_en: new Date(now - c * 7 * MINUTE).toISOString(),
+          chat: { id_resumen: c, departamento: c % 2 ? "Ventas" : "Soporte", estado: c === 5 ? "asignado" : "nuevo", agente: c === 5 ? "ana" : null } });
+      }
+    }
+    await api("POST", "/v1/events", { token: clave, body: { eventos } });
+  }
+  // Every branch has reported once its version shows in the company view.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const body = await api("GET", `/helpdesk-status/empresa?${new URLSearchParams({ empresa })}`, { token });
+    if (body.sucursales.length === count && body.sucursales.every((entry) => entry.version > 0)) break;
+    if (Date.now() > deadline) throw new Error(`company ${empresa}: not every branch reported`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { empresa, token, key: clave };
+}
+
+async function companyPath(branch) {
+  log("(d) the company view");
+  const companies = {};
+  for (const count of COMPANY_SIZES) companies[count] = await provisionCompany(`bench-e${count}`, count);
+  const light = `${BASE}/helpdesk-status/?${new URLSearchParams({ token: branch.token, empresa: branch.empresa, sucursal: branch.sucursal, detalle: "false" })}`;
+  const company = companies[10];
+  const companyUrl = `${BASE}/helpdesk-status/empresa?${new URLSearchParams({ token: company.token, empresa: company.empresa })}`;
+  const reads = await interleaved({
+    status_light: () => ({ url: light }),
+    company_cached: () => ({ url: companyUrl }),
+  });
+
+  const miss_us = {};
+  for (const count of COMPANY_SIZES) {
+    const samples = [];
+    for (let i = 0; i < 5; i++) samples.push((await api("POST", "/__probe/company-miss", { body: { empresa: companies[count].empresa, times: 200 } })).miss_us);
+    miss_us[count] = round(median(samples), 1);
+  }
+
+  // A whole cache-miss request as a client sees it: a departamento never asked before misses the
+  // Worker's cache and the object's memo, and builds an entry (of zeros, the same shape) per branch.
+  const miss_request_ms = {};
+  for (const count of COMPANY_SIZES) {
+    const { empresa, token } = companies[count];
+    const samples = [];
+    for (let i = 0; i < 40; i++) {
+      const url = `${BASE}/helpdesk-status/empresa?${new URLSearchParams({ token, empresa, departamento: `d${count}-${i}-${Date.now()}` })}`;
+      const start = performance.now();
+      await (await fetch(url)).arrayBuffer();
+      samples.push(performance.now() - start);
+    }
+    miss_request_ms[count] = round(median(samples), 2);
+  }
+
+  // Lag: from a branch's acknowledged event to the company view showing that branch's new version.
+  const lags = [];
+  const target = companies[100];
+  const query = new URLSearchParams({ token: target.token, empresa: target.empresa });
+  for (let i = 0; i < 15; i++) {
+    const sucursal = `s${(i * 7) % 100}`;
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await api("POST", "/v1/events", { token: target.key, body: { eventos: [{ id: `lag-${Date.now()}-${i}`, tipo: "chat.actualizado", empresa: target.empresa, sucursal, ocurrido_en: new Date().toISOString(), chat: { id_resumen: 1000 + i } }] } });
+    const acknowledged = performance.now();
+    const own = await api("GET", `/helpdesk-status/?${new URLSearchParams({ empresa: target.empresa, sucursal, detalle: "false" })}`, { token: target.token });
+    for (;;) {
+      const body = await (await fetch(`${BASE}/helpdesk-status/empresa?${query}`)).json();
+      if (body.sucursales.find((entry) => entry.sucursal === sucursal).version >= own.version) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    lags.push(round(performance.now() - acknowledged, 0));
+  }
+  const sorted = [...lags].sort((a, b) => a - b);
+  return { ...reads, miss_us, miss_request_ms, lag_ms: { median: median(lags), max: sorted.at(-1), samples: lags } };
 }
 
 async function ingestPath(branch) {
@@ -371,6 +470,7 @@ function readRatios(read) {
   return {
     light_vs_health: pairedRatio(read.status_light, read.health),
     light_vs_bare: pairedRatio(read.status_light, read.bare_light_bytes),
+    metrics_vs_light: pairedRatio(read.metrics, read.status_light),
     bare_light_vs_health: pairedRatio(read.bare_light_bytes, read.health),
     detail_vs_bare: pairedRatio(read.status_detail, read.bare_detail_bytes),
   };
@@ -408,7 +508,7 @@ function stepLines(steps) {
 }
 
 function report(results) {
-  const { reads, ingest, steps, object } = results;
+  const { reads, ingest, steps, object, company } = results;
   const us = (ms) => round(ms * 1000, 1);
   const check = (ratio, target, atLeast = true) => (atLeast ? ratio >= target : ratio <= target) ? "yes" : "**no**";
   const lines = [];
@@ -422,6 +522,10 @@ function report(results) {
   ratios.apply_growth_100k_vs_1k = round(applyGrowth, 3);
   ratios.sql_floor_growth_100k_vs_1k = round(floorGrowth, 3);
   ratios.light_build_growth_100k_vs_1k = round(lightGrowth, 3);
+  const paired = (target, limit) => pairedRatio(target, limit).median;
+  ratios.company_cached_vs_light = paired(company.company_cached, company.status_light);
+  ratios.company_miss_growth_200_vs_1 = round(company.miss_us[200] / company.miss_us[1], 3);
+  ratios.company_miss_request_growth_200_vs_1 = round(company.miss_request_ms[200] / company.miss_request_ms[1], 3);
   results.ratios = ratios;
   const rs = (r) => `${r.rps} req/s (p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms)`;
 
@@ -439,6 +543,7 @@ function report(results) {
     const at = `${read.connections} conn.`;
     lines.push(`| (a) status \`detalle=false\`, N = ${N} (${read.light_bytes} B), ${at} | ${rs(read.status_light)} | \`GET /health\`: ${rs(read.health)} | ${spread(r.light_vs_health)} | ≥ 0.9 | ${check(r.light_vs_health.median, 0.9)} |`);
     lines.push(`| (a) — the same, against a bare Worker sending its ${read.light_bytes} bytes from memory, ${at} | ${rs(read.status_light)} | ${rs(read.bare_light_bytes)} (itself ${spread(r.bare_light_vs_health)} × \`/health\`) | ${spread(r.light_vs_bare)} | — | — |`);
+    lines.push(`| (a) \`GET /helpdesk-status/metrics\`, N = ${N} (${read.metrics_bytes} B of Prometheus text), ${at} | ${rs(read.metrics)} | status \`detalle=false\` of the same branch: ${rs(read.status_light)} | ${spread(r.metrics_vs_light)} | ≥ 0.9 | ${check(r.metrics_vs_light.median, 0.9)} |`);
     lines.push(`| (a) status with detail, N = ${N} (${read.detail_bytes} B), ${at} | ${rs(read.status_detail)} | bare Worker, same bytes from memory: ${rs(read.bare_detail_bytes)} | ${spread(r.detail_vs_bare)} | ≥ 0.9 | ${check(r.detail_vs_bare.median, 0.9)} |`);
   }
   lines.push(`| (b) ingest, batches of 100 (${ingest.body_bytes_100} B) | ${ingest.ingest_100.events_per_s} events/s (${ingest.ingest_100.rps} req/s, p99 ${ingest.ingest_100.p99_ms} ms) | durable floor, same bodies: ${ingest.floor_100.events_per_s} events/s | ${spread(ratios.ingest100_vs_floor)} | — | — |`);
@@ -448,6 +553,10 @@ function report(results) {
   lines.push(`| (c) — its in-memory share (model + chat index, no SQL) | ${PROBE_SIZES.map((n) => `${us(c[n].inMemoryMsPerEvent)} µs`).join(" / ")} | — | growth 100k/1k: ${round(c[large].inMemoryMsPerEvent / c[small].inMemoryMsPerEvent, 2)} | — | — |`);
   lines.push(`| (c) snapshot build \`detalle=false\`, 1k / 10k / 100k | ${PROBE_SIZES.map((n) => `${us(c[n].lightBuildMs)} µs`).join(" / ")} | serializing the same body: ${PROBE_SIZES.map((n) => `${us(c[n].lightSerializeMs)}`).join(" / ")} µs | growth 100k/1k: ${round(lightGrowth, 2)} | ≤ 2 | ${check(lightGrowth, 2, false)} |`);
   lines.push(`| (c) snapshot build with detail, 1k / 10k / 100k | ${PROBE_SIZES.map((n) => `${round(c[n].detailBuildMs, 2)} ms`).join(" / ")} | serializing the same body: ${PROBE_SIZES.map((n) => `${round(c[n].detailSerializeMs, 2)}`).join(" / ")} ms | — | — | — |`);
+  lines.push(`| (d) company view from its cache, 10 branches | ${rs(company.company_cached)} | branch \`detalle=false\`: ${rs(company.status_light)} | ${round(ratios.company_cached_vs_light, 2)} | ≥ 0.9 | ${check(ratios.company_cached_vs_light, 0.9)} |`);
+  lines.push(`| (d) company cache miss (one roll-up call), 1 / 10 / 100 / 200 branches | ${COMPANY_SIZES.map((n) => `${company.miss_us[n]} µs`).join(" / ")} | — | growth 200/1: ${round(ratios.company_miss_growth_200_vs_1, 2)} | ≤ 2 | ${check(ratios.company_miss_growth_200_vs_1, 2, false)} |`);
+  lines.push(`| (d) company cache-miss request as a client sees it, 1 / 10 / 100 / 200 branches | ${COMPANY_SIZES.map((n) => `${company.miss_request_ms[n]} ms`).join(" / ")} | — | growth 200/1: ${round(ratios.company_miss_request_growth_200_vs_1, 2)} | ≤ 2 | ${check(ratios.company_miss_request_growth_200_vs_1, 2, false)} |`);
+  lines.push(`| (d) a branch's change visible in the company view | median ${company.lag_ms.median} ms, max ${company.lag_ms.max} ms | — | — | ≤ 1000 ms | ${check(company.lag_ms.max, 1000, false)} |`);
   lines.push(`| (c) object memory at 100k open chats | after a restart, waking it (loading ${object.memory.open} chats from SQLite) grew workerd's resident memory by ${object.memory.growth_mb} MB (${object.memory.rss_before_mb} → ${object.memory.rss_after_mb} MB, in ${object.memory.wake_s} s); an upper bound, garbage included | Durable Object isolate limit: 128 MB | — | — | — |`);
   lines.push("");
   lines.push("For contrast, the full-scan builder the index replaced (`detalle=false`): " +
@@ -457,7 +566,7 @@ function report(results) {
   lines.push(`Waiting chats in the probe objects: ${PROBE_SIZES.map((n) => c[n].waiting).join(" / ")}; detail bodies ${PROBE_SIZES.map((n) => `${round(c[n].detailBytes / 1024, 0)} KiB`).join(" / ")}.`);
   const [firstRead] = reads;
   lines.push("", `The Worker's own time per request, network and proxy left out (\`app.fetch\` in a loop inside the isolate):`);
-  lines.push(`\`/health\` ${firstRead.worker_us.health} µs, status \`detalle=false\` ${firstRead.worker_us.status_light} µs, status with detail ${firstRead.worker_us.status_detail} µs;`);
+  lines.push(`\`/health\` ${firstRead.worker_us.health} µs, status \`detalle=false\` ${firstRead.worker_us.status_light} µs, status with detail ${firstRead.worker_us.status_detail} µs, metrics ${firstRead.worker_us.metrics} µs;`);
   lines.push(`against ${round(1e6 / firstRead.health.rps, 0)} µs of machine time per \`/health\` request through wrangler dev (1 / its throughput): the rest`);
   lines.push("is the local proxy, the HTTP stack and the load tool, which every path pays alike.");
   lines.push("", "Each step of one 500-event request, taken apart inside workerd (medians of 5 probe rounds of 20 requests):", "");
@@ -502,10 +611,12 @@ async function main() {
         console.log(JSON.stringify({ ingest, ratios: ingestRatios(ingest) }, null, 2));
       }
       if (ONLY === "steps") console.log(stepLines(await ingestSteps(writer)).join("\n"));
+      if (ONLY === "company") console.log(JSON.stringify(await companyPath(reader), null, 2));
       return;
     }
     const reads = [];
     for (const connections of CONNECTION_COUNTS) reads.push(await readPath(reader, connections));
+    const company = await companyPath(reader);
     const ingest = await ingestPath(writer);
     const steps = await ingestSteps(writer);
     const object = await objectCosts(server.child.pid);
@@ -530,6 +641,7 @@ async function main() {
       ingest,
       steps,
       object,
+      company,
     };
     const markdown = report(results);
     results.meta.duration_s = Math.round((Date.now() - started) / 1000);

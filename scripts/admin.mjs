@@ -2,8 +2,8 @@
 // @ts-check
 /**
  * `npm run admin -- <command>`: the operator's CLI over the admin API (docs/operations.md#administration). Provisions
- * branches, issues/imports/revokes read tokens, creates/revokes ingest keys, manages alert rules and
- * prints the URLs to hand to a customer. Plain ESM with JSDoc types so it runs on Node 20 as is.
+ * branches, issues/imports/revokes read tokens and company tokens, creates/revokes ingest keys, manages
+ * alert rules and prints the URLs to hand to a customer. Plain ESM with JSDoc types so it runs on Node 20 as is.
  *
  * Server: HELPDESK_URL (default http://127.0.0.1:8787). Credential: ADMIN_TOKEN from the
  * environment, else from ./.dev.vars (local development). Output: the API's JSON on stdout, or one
@@ -26,6 +26,11 @@ Read tokens (one per customer, dashboard or screen)
   token:import <empresa> <sucursal> <token> [--etiqueta TEXT]
                                   register an existing token (16+ characters) so old URLs keep working
   token:revoke <empresa> <sucursal> <token-id>
+Companies (every branch of an empresa at once, docs/empresa.md)
+  company:show <empresa>          its branches and its company tokens' ids and labels
+  company:token:issue <empresa> [--etiqueta TEXT]
+                                  generate a company token; prints it (shown once) and the company URLs
+  company:token:revoke <empresa> <token-id>
 Ingest keys (the helpdesk's credential for POST /v1/events)
   key:create <empresa> [--etiqueta TEXT]   prints the key (shown once)
   key:revoke <empresa> <key-id>
@@ -35,6 +40,7 @@ Alert rules
   alerts:history <empresa> <sucursal>            the last 100 deliveries
 URLs
   url <empresa> <sucursal> <token>  the status URL and the wall-monitor URL for that token
+  url <empresa> <company-token>     the company URLs: the company view, its CSV and the company wallboard
 
 Options
   --field NAME   print only that field of the answer (for scripts), e.g. --field token
@@ -148,6 +154,22 @@ function customerUrls(empresa, sucursal, token) {
   return { url: `${baseUrl()}/helpdesk-status/?${query}`, monitor: `${baseUrl()}/monitor/#${query}` };
 }
 
+/**
+ * The company URLs for a company token: the view, its CSV for BI tools, and the wallboard (token in the fragment).
+ * @param {string} empresa @param {string} token
+ */
+function companyUrls(empresa, token) {
+  const query = new URLSearchParams({ token, empresa }).toString();
+  return {
+    url: `${baseUrl()}/helpdesk-status/empresa?${query}`,
+    csv: `${baseUrl()}/helpdesk-status/empresa?${query}&formato=csv`,
+    monitor: `${baseUrl()}/monitor/#${query}`,
+  };
+}
+
+/** Tokens are 16 characters or more: a shorter second argument of `url` is a sucursal missing its token. */
+const MIN_TOKEN_LENGTH = 16;
+
 /** @param {Record<string, string | true>} options @param {string} name */
 function optionalText(options, name) {
   const value = options[name];
@@ -213,7 +235,21 @@ async function run(command, args, options) {
       return api("GET", `${branchPath(a, b)}/alertas`);
     case "alerts:history":
       return api("GET", `${branchPath(a, b)}/alertas/historial`);
+    case "company:show":
+      return api("GET", `/empresas/${identifier(a, "empresa")}`);
+    case "company:token:issue": {
+      const created = await api("POST", `/empresas/${identifier(a, "empresa")}/tokens`, etiqueta ? { etiqueta } : {});
+      return { ...created, ...companyUrls(a, created.token) };
+    }
+    case "company:token:revoke":
+      if (!b) throw usage("missing <token-id>");
+      await api("DELETE", `/empresas/${identifier(a, "empresa")}/tokens/${encodeURIComponent(b)}`);
+      return { revocado: b };
     case "url":
+      if (c === undefined && b !== undefined && b.length >= MIN_TOKEN_LENGTH) {
+        identifier(a, "empresa");
+        return companyUrls(a, b);
+      }
       branchPath(a, b);
       if (!c) throw usage("missing <token>");
       return customerUrls(a, b, c);

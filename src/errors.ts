@@ -32,6 +32,7 @@ export class ApiError extends Error {
 
 export const MESSAGES = {
   notFoundBranch: "No se encontró configuración para la empresa y sucursal indicadas",
+  notFoundCompany: "No se encontró configuración para la empresa indicada",
   badToken: "Unauthorized: Token no válido",
   unauthorized: "Unauthorized",
   methodNotAllowed: "Método no permitido",
@@ -45,6 +46,7 @@ export const MESSAGES = {
   upgradeRequired: "Se requiere una conexión WebSocket (Upgrade: websocket)",
   forbiddenBranch: "La clave de ingesta no pertenece a la empresa de la sucursal",
   tokenAlreadyActive: "El token ya está activo en esta sucursal",
+  companyTokenAlreadyActive: "El token ya está activo en esta empresa",
   tokenNotFound: "Token no encontrado",
   ingestKeyNotFound: "Clave de ingesta no encontrada",
   batchSize: (max: number, received: number) => `Un lote lleva de 1 a ${max} eventos (se recibieron ${received})`,

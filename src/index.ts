@@ -8,14 +8,18 @@ import { ApiError, MESSAGES } from "./errors";
 import { securityHeaders } from "./http/security-headers";
 import { healthRoute, openApiDocument, openApiRoute } from "./openapi";
 import { admin } from "./routes/admin";
+import { company } from "./routes/company";
+import { companyLive } from "./routes/company-live";
 import { docs } from "./routes/docs";
 import { events } from "./routes/events";
 import { live } from "./routes/live";
 import { monitor } from "./routes/monitor";
+import { panel } from "./routes/panel";
 import { createRouter } from "./routes/router";
 import { status } from "./routes/status";
 
 export { Branch } from "./branch/branch";
+export { Company } from "./company/company";
 
 const app = createRouter<AppEnv>({ strict: false });
 
@@ -26,8 +30,11 @@ app.openapi(openApiRoute, (c) => c.json(openApiDocument(app), 200));
 app.route("/docs", docs);
 // Before the status router, so its CORS middleware never touches the 101 response.
 app.route("/helpdesk-status/ws", live);
+app.route("/helpdesk-status/empresa/ws", companyLive);
+app.route("/helpdesk-status/empresa", company);
 app.route("/helpdesk-status", status);
 app.route("/monitor", monitor);
+app.route("/panel", panel);
 app.route("/v1/admin", admin);
 app.route("/v1", events);
 

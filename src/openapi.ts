@@ -18,12 +18,12 @@ function registerSecuritySchemes(app: App): void {
     type: "apiKey",
     in: "query",
     name: "token",
-    description: "Token de lectura de la sucursal, en la URL (`?token=…`), como en la URL que entrega ICAROSoft",
+    description: "Token de lectura de la sucursal (o de su empresa), en la URL (`?token=…`), como en la URL que entrega ICAROSoft",
   });
   registry.registerComponent("securitySchemes", "tokenBearer", {
     type: "http",
     scheme: "bearer",
-    description: "Token de lectura de la sucursal, en `Authorization: Bearer <token>` (no queda en registros de URL)",
+    description: "Token de lectura de la sucursal (o de su empresa), en `Authorization: Bearer <token>` (no queda en registros de URL)",
   });
   registry.registerComponent("securitySchemes", "claveIngesta", {
     type: "http",
@@ -70,7 +70,8 @@ const DOCUMENT = {
       "de sucursales, tokens, claves y alertas. Guía completa: `docs/guia-api.md` del repositorio.",
   },
   tags: [
-    { name: "lectura", description: "Para monitores, tableros de BI y bots: con el token de la sucursal" },
+    { name: "lectura", description: "Para monitores, tableros de BI y bots: con el token de la sucursal (o uno de su empresa)" },
+    { name: "empresa", description: "Todas las sucursales de una empresa a la vez: con un token de empresa" },
     { name: "ingesta", description: "Del helpdesk a este servicio: con la clave de ingesta de la empresa" },
     { name: "administración", description: "Sucursales, tokens, claves y alertas: con `ADMIN_TOKEN`" },
     { name: "operación", description: "Salud y documentación del servicio, sin autenticación" },

@@ -67,6 +67,11 @@ export async function provisionBranch(settings: Record<string, unknown> = {}, em
   return { empresa, sucursal, token: token.token, tokenId: token.id, key: key.clave };
 }
 
+/** The same secret with its last character changed: wrong, yet shaped like the real one. */
+export function alteredSecret(secret: string): string {
+  return secret.slice(0, -1) + (secret.endsWith("x") ? "y" : "x");
+}
+
 export function statusPath(branch: Pick<TestBranch, "empresa" | "sucursal" | "token">, extra = ""): string {
   const query = new URLSearchParams({ token: branch.token, empresa: branch.empresa, sucursal: branch.sucursal });
   return `/helpdesk-status/?${query}${extra}`;

@@ -8,6 +8,7 @@ import {
   ADMIN_TOKEN,
   type TestBranch,
   admin,
+  alteredSecret,
   branchFingerprint,
   call,
   event,
@@ -416,8 +417,7 @@ describe("ingest keys", () => {
     const branch = await branchWithState();
     const revoked = await provisionBranch({}, branch.empresa);
     expect((await admin("DELETE", `/empresas/${branch.empresa}/claves-ingesta/${revoked.key.split("_")[1]}`)).status).toBe(204);
-    const last = branch.key.at(-1) === "A" ? "B" : "A";
-    const keys = [`${branch.key.slice(0, -1)}${last}`, revoked.key, branch.token, ADMIN_TOKEN, "hk_../../x_aaaaaaaaaaaaaaaaaaaaaaaa", ""];
+    const keys = [alteredSecret(branch.key), revoked.key, branch.token, ADMIN_TOKEN, "hk_../../x_aaaaaaaaaaaaaaaaaaaaaaaa", ""];
     const body = { eventos: [event(branch, "chat.cerrado", { id_resumen: 1 })] };
     await expectRejectedUnchanged(branch, keys.map((key) => () => postEvents(key, body)), 401, "Unauthorized");
   });

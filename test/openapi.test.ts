@@ -30,8 +30,12 @@ const PUBLIC = new Set([
   "GET /docs",
   "GET /docs/{archivo}",
   "GET /monitor",
+  "GET /panel",
+  "GET /panel/{archivo}",
   "OPTIONS /helpdesk-status",
   "OPTIONS /helpdesk-status/serie",
+  "OPTIONS /helpdesk-status/empresa",
+  "OPTIONS /helpdesk-status/metrics",
 ]);
 
 /** `METHOD /path/{param}` without a trailing slash, from either notation. */
@@ -131,6 +135,16 @@ describe("GET /openapi.json", () => {
     expect((operation.parameters ?? []).map((p) => p.name).sort()).toEqual(["departamento", "detalle", "empresa", "formato", "sucursal"]);
     expect(Object.keys(operation.responses["429"].headers ?? {})).toEqual(["Retry-After"]);
     expect(Object.keys(operation.responses["405"].headers ?? {})).toEqual(["Allow"]);
+  });
+
+  it("describes the metrics route as Prometheus text, with its parameters and the read errors", async () => {
+    const operation = (await readDocument()).paths["/helpdesk-status/metrics"].get as Operation & {
+      responses: Record<string, { content?: Record<string, { example?: string }> }>;
+    };
+    expect((operation.parameters ?? []).map((p) => p.name).sort()).toEqual(["empresa", "sucursal"]);
+    expect(Object.keys(operation.responses["200"].content ?? {})).toEqual(["text/plain"]);
+    expect(operation.responses["200"].content?.["text/plain"].example).toContain("# TYPE helpdesk_chats_esperando gauge");
+    expect(Object.keys(operation.responses).sort()).toEqual(["200", "304", "400", "401", "404", "405", "429", "500"]);
   });
 });
 

@@ -40,14 +40,14 @@ async function readSerie(branch: TestBranch, from: number, to: number): Promise<
 
 describe("the minute-by-minute samples", () => {
   it("writes one sample a minute as the clock advances, each labelled with its minute", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     for (let minute = 0; minute < 4; minute++) await tick(branch, T0 + minute * MINUTE);
     const points = await readSerie(branch, T0 - 10 * MINUTE, T0 + 10 * MINUTE);
     expect(points.map((point) => point.en)).toEqual([0, 1, 2, 3].map((minute) => iso(T0 - 30_000 + minute * MINUTE)));
   });
 
   it("writes no second sample within the same minute", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     await tick(branch, T0);
     await tick(branch, T0 + 20_000);
     expect(await readSerie(branch, T0 - MINUTE, T0 + MINUTE)).toHaveLength(1);
@@ -83,7 +83,7 @@ describe("the minute-by-minute samples", () => {
   });
 
   it("keeps samples for 7 days and prunes older ones", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     await tick(branch, T0);
     await tick(branch, T0 + DAY);
     const before = await readSerie(branch, T0 - MINUTE, T0 + DAY + MINUTE);
@@ -99,7 +99,7 @@ describe("the minute-by-minute samples", () => {
   });
 
   it("keeps no history for a deprovisioned branch", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     await tick(branch, T0);
     expect((await admin("DELETE", `/empresas/${branch.empresa}/sucursales/${branch.sucursal}`)).status).toBe(204);
     const object = branchObject(branch);
@@ -120,7 +120,7 @@ describe("the minute-by-minute samples", () => {
 
 describe("GET /helpdesk-status/serie", () => {
   it("defaults to the last 24 hours", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     const now = T0 + 2 * DAY;
     for (const at of [now - DAY - 5 * MINUTE, now - DAY + 5 * MINUTE, now]) await tick(branch, at);
     setClock(now);
@@ -131,7 +131,7 @@ describe("GET /helpdesk-status/serie", () => {
   });
 
   it("takes the 24 hours before `hasta` when only `hasta` is given", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     for (const at of [T0 - 2 * DAY, T0 - DAY + MINUTE, T0]) await tick(branch, at);
     setClock(T0 + 3 * DAY);
     const response = await call(seriePath(branch, `&hasta=${iso(T0)}`));
@@ -140,7 +140,7 @@ describe("GET /helpdesk-status/serie", () => {
   });
 
   it("includes both ends of the range", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     for (let minute = 0; minute < 3; minute++) await tick(branch, T0 + minute * MINUTE);
     const first = T0 - 30_000;
     expect(await readSerie(branch, first, first + 2 * MINUTE)).toHaveLength(3);
@@ -148,7 +148,7 @@ describe("GET /helpdesk-status/serie", () => {
   });
 
   it("accepts a range of exactly 7 days", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     expect(await readSerie(branch, T0 - 7 * DAY, T0)).toEqual([]);
   });
 
@@ -174,7 +174,7 @@ describe("GET /helpdesk-status/serie", () => {
   });
 
   it("serves only the header row as CSV when there are no samples in range", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     const response = await call(seriePath(branch, `&desde=${iso(T0 - DAY)}&hasta=${iso(T0 - DAY + MINUTE)}&formato=csv`));
     const text = await response.text();
     expect(text.split("\r\n")).toEqual([expect.stringMatching(/^en,chat_nuevos,.*,nivel_servicio_pct$/), ""]);
@@ -191,7 +191,7 @@ describe("GET /helpdesk-status/serie errors", () => {
     ["a time without an offset", "&hasta=2031-03-10T12:00:00", "hasta"],
     ["an unknown formato", "&formato=xlsx", "formato"],
   ])("rejects %s as an invalid parameter", async (_name, extra, parameter) => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     await expectError(seriePath(branch, extra), 400, `Parámetro inválido: ${parameter}`);
   });
 
@@ -207,26 +207,26 @@ describe("GET /helpdesk-status/serie errors", () => {
   });
 
   it("answers 401 for a wrong token", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     await expectError(seriePath({ ...branch, token: "not-the-right-token" }), 401, "Unauthorized: Token no válido");
   });
 
   it("accepts the token as a Bearer header", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     const query = new URLSearchParams({ empresa: branch.empresa, sucursal: branch.sucursal });
     const response = await call(`/helpdesk-status/serie?${query}`, { headers: { Authorization: `Bearer ${branch.token}` } });
     expect(response.status).toBe(200);
   });
 
   it("answers 405 with Allow for any other method", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     const response = await call(seriePath(branch), { method: "POST" });
     expect(response.status).toBe(405);
     expect(response.headers.get("Allow")).toBe("GET, HEAD, OPTIONS");
   });
 
   it("is open to browser dashboards (CORS)", async () => {
-    const branch = await provisionBranch();
+    const branch = await settledBranch();
     const response = await call(seriePath(branch), { headers: { Origin: "https://bi.example" } });
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe("*");
   });

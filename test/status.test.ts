@@ -1,6 +1,6 @@
 /** docs/guia-api.md#errores and #la-respuesta: the status endpoint's checks in order, the seed's shape, and the model's invariants. */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { admin, call, event, provisionBranch, push, readStatus, statusPath, uniqueName, expectError } from "./helpers";
+import { admin, alteredSecret, call, event, provisionBranch, push, readStatus, statusPath, uniqueName, expectError } from "./helpers";
 
 const SEED_RESUMEN_KEYS = [
   "chat_nuevos", "chat_pendientes", "chat_asignados", "chat_icarobot_ia", "chat_abiertos", "chat_cerrados",
@@ -42,7 +42,7 @@ describe("GET /helpdesk-status/ errors, in the documented order", () => {
   it("answers 401 for a wrong token, and for another branch's token", async () => {
     const branch = await provisionBranch();
     const other = await provisionBranch();
-    await expectError(statusPath({ ...branch, token: `${branch.token.slice(0, -1)}x` }), 401, "Unauthorized: Token no válido");
+    await expectError(statusPath({ ...branch, token: alteredSecret(branch.token) }), 401, "Unauthorized: Token no válido");
     await expectError(statusPath({ ...branch, token: other.token }), 401, "Unauthorized: Token no válido");
   });
 

@@ -2,7 +2,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { ApiError, MESSAGES } from "../errors";
-import { bearerToken } from "./branch-token";
+import { bearerToken } from "./credentials";
 import { digestsEqual, sha256Hex } from "./crypto";
 
 export const requireAdmin = createMiddleware<AppEnv>(async function requireAdmin(c, next) {

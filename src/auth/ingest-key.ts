@@ -6,7 +6,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
 import { readIngestKeyCached } from "../config/store";
 import { ApiError, MESSAGES } from "../errors";
-import { bearerToken } from "./branch-token";
+import { bearerToken } from "./credentials";
 import { secretMatches } from "./crypto";
 
 /** `jsonBody`: the request body, once http/read-json.ts has read it. */

@@ -8,13 +8,9 @@ import { ApiError, MESSAGES } from "../errors";
 /** TOKEN_LIMIT's period in wrangler.toml: the binding does not tell it at run time. */
 export const RATE_LIMIT_PERIOD_SECONDS = 60;
 
-export async function enforceReadLimit(
-  env: Env,
-  branch: { empresa: string; sucursal: string },
-  tokenId: string,
-  now = Date.now(),
-): Promise<void> {
-  const { success } = await env.TOKEN_LIMIT.limit({ key: `${branch.empresa}/${branch.sucursal}/${tokenId}` });
+/** `budget` names the token (its id, never the token): a branch token's, or a company token's across its branches. */
+export async function enforceReadLimit(env: Env, budget: string, now = Date.now()): Promise<void> {
+  const { success } = await env.TOKEN_LIMIT.limit({ key: budget });
   if (success) return;
   // Windows are fixed and, in wrangler's simulation, aligned to multiples of the period; Cloudflare
   // does not publish its alignment, so this is the wait until the current window's end at most.

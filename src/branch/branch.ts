@@ -5,18 +5,21 @@
  * two never disagree.
  */
 import { DurableObject } from "cloudflare:workers";
-import { readBranch } from "../config/store";
+import { readBranch, readCompany } from "../config/store";
+import { COMPANY_TOKEN_PREFIX } from "../auth/company-token";
 import { BranchAlerts, platformTransport } from "../alerts/alerts";
 import type { Transport } from "../alerts/channels";
 import type { AlertHistory, AlertRule, AlertRulesView } from "../schemas/alerts";
 import type { ChatFields, IngestResult } from "../schemas/events";
 import type { SeriePoint, StatusBody } from "../schemas/status";
 import { ChatIndex } from "./chat-index";
+import { CompanyReporter, platformSink } from "./company-report";
 import { LiveFeed, readLiveUpgrade } from "./live";
 import { type BranchEvent, type BranchSettings, type BranchState, applyBatch, prune, reconcile as reconcileState } from "./model";
 import { nextMidnightCached } from "./local-day";
 import { type SerializedSnapshot, SnapshotMemo } from "./snapshot-memo";
-import { type SnapshotOptions, buildSnapshot, snapshotValidUntil } from "./snapshot";
+import { type SnapshotOptions, buildSnapshot, measureSnapshot, measuresValidUntil, snapshotValidUntil } from "./snapshot";
+import { metricsExposition } from "../formats/metrics";
 import { BranchStore, EVENT_ID_RETENTION_MS } from "./store";
 import { BranchHistory } from "./series";
 import type { Timer } from "./timer";
@@ -38,6 +41,8 @@ export class Branch extends DurableObject<Env> {
   readonly alerts: BranchAlerts;
   /** The minute-by-minute figures of `/helpdesk-status/serie`. */
   private readonly history: BranchHistory;
+  /** Keeps the company's object current with this branch's light figures. */
+  private readonly companyReport: CompanyReporter;
   private readonly timers: Timer[];
 
   constructor(ctx: DurableObjectState, env: Env, options: BranchOptions = {}) {
@@ -49,6 +54,7 @@ export class Branch extends DurableObject<Env> {
     });
     this.alerts = new BranchAlerts(ctx, env, () => this.view(), options.alertTransport ?? platformTransport(env));
     this.history = new BranchHistory(ctx.storage.sql, () => this.view());
+    this.companyReport = new CompanyReporter(() => this.view(), platformSink(env));
     this.timers = [
       {
         // Housekeeping off the hot path: forget old event ids, closed chats and daily figures.
@@ -61,6 +67,8 @@ export class Branch extends DurableObject<Env> {
       ...this.alerts.timers,
       // One history sample a minute while the branch is configured.
       this.history.timer,
+      // The company's figures: after changes and as time moves chats, at most once a second.
+      this.companyReport.timer,
     ];
     ctx.blockConcurrencyWhile(async () => {
       this.load();
@@ -81,6 +89,7 @@ export class Branch extends DurableObject<Env> {
       this.store.saveSettings(settings);
       this.settings = settings;
       this.snapshots.clear();
+      this.companyReport.changed();
     }
     return settings;
   }
@@ -168,6 +177,20 @@ export class Branch extends DurableObject<Env> {
     }));
   }
 
+  /**
+   * The branch's Prometheus text (docs/prometheus.md) with its ETag: the figures of one version at
+   * one instant, memoized like the snapshot until the state changes, the next second while a chat
+   * waits (its wait in seconds ticks), or local midnight.
+   */
+  async serializedMetrics(settings: BranchSettings): Promise<SerializedSnapshot> {
+    this.useSettings(settings);
+    const now = Date.now();
+    return this.snapshots.text("metrics", this.state.version, now, () => ({
+      text: metricsExposition([{ labels: { empresa: settings.empresa, sucursal: settings.sucursal }, measures: measureSnapshot(this.state, settings, now, this.index) }]),
+      validUntil: Math.min(measuresValidUntil(this.index, now), nextMidnightCached(now, settings.zona_horaria)),
+    }));
+  }
+
   /** The WebSocket upgrade (docs/guia-api.md#en-vivo-websocket), already authorised by the Worker. */
   async fetch(request: Request): Promise<Response> {
     const { settings, attachment } = readLiveUpgrade(request);
@@ -202,6 +225,7 @@ export class Branch extends DurableObject<Env> {
   private async changed(): Promise<void> {
     this.live.changed(Date.now());
     this.alerts.changed(Date.now());
+    this.companyReport.changed();
     await this.scheduleAlarm();
   }
 
@@ -214,11 +238,16 @@ export class Branch extends DurableObject<Env> {
     return { state: this.state, index: this.index, settings: this.settings };
   }
 
-  /** Fresh from KV (not the edge-cached copy), so a revoked token's sockets close within a minute. */
+  /**
+   * Fresh from KV (not the edge-cached copy), so a revoked token's sockets close within a minute:
+   * the branch's tokens and its company's (prefixed, as the Worker names them).
+   */
   private async activeTokenIds(): Promise<Set<string> | null> {
     const settings = this.settings;
     const config = settings && (await readBranch(this.env.CONFIG, settings.empresa, settings.sucursal));
-    return config && new Set(config.tokens.map((token) => token.id));
+    if (!config) return null;
+    const company = await readCompany(this.env.CONFIG, config.empresa);
+    return new Set([...config.tokens.map((token) => token.id), ...(company?.tokens ?? []).map((token) => `${COMPANY_TOKEN_PREFIX}${token.id}`)]);
   }
 
   private async scheduleAlarm(): Promise<void> {

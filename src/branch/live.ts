@@ -14,12 +14,12 @@ import type { BranchSettings } from "./model";
 import type { SnapshotOptions } from "./snapshot";
 import { MINUTE } from "../utils/time";
 
-/** What each socket carries through hibernation. */
-export type LiveAttachment = { tokenId: string; options: SnapshotOptions };
+/** What each socket carries through hibernation (the company's object uses its own options). */
+export type LiveAttachment<Options = SnapshotOptions> = { tokenId: string; options: Options };
 
-export type LiveDeps = {
+export type LiveDeps<Options = SnapshotOptions, Body = StatusBody> = {
   /** The snapshot now, for one set of options; null when the branch has no settings yet. */
-  snapshot(options: SnapshotOptions): StatusBody | null;
+  snapshot(options: Options): Body | null;
   /** Ids of the branch's active read tokens, read fresh; null when the branch is gone. */
   activeTokenIds(): Promise<Set<string> | null>;
 };
@@ -48,7 +48,7 @@ export const TOKEN_CHECK_MS = MINUTE;
 /** Policy violation: the socket's token was revoked or the branch deprovisioned. */
 export const CLOSE_REVOKED = 1008;
 
-export class LiveFeed {
+export class LiveFeed<Options = SnapshotOptions, Body = StatusBody> {
   /** 0 after a wake-up: we do not know when sockets last heard from us, so the next send is due. */
   private lastSentAt = 0;
   private lastTokenCheckAt = 0;
@@ -68,7 +68,7 @@ export class LiveFeed {
 
   constructor(
     private readonly ctx: DurableObjectState,
-    private readonly deps: LiveDeps,
+    private readonly deps: LiveDeps<Options, Body>,
   ) {
     // Answered by the runtime without waking the object: keep-alive pings are free.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
@@ -79,7 +79,7 @@ export class LiveFeed {
    * monitor should not stay blank for the coalescing window. The one-a-second limit is on
    * broadcasts, so a socket's first two messages may come closer together than that.
    */
-  connect(attachment: LiveAttachment, now: number): Response {
+  connect(attachment: LiveAttachment<Options>, now: number): Response {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
     server.serializeAttachment(attachment);
@@ -98,7 +98,7 @@ export class LiveFeed {
       this.drop(ws, 1003, "solo texto");
       return;
     }
-    if (data === "snapshot") this.send(ws, this.deps.snapshot(attachmentOf(ws).options));
+    if (data === "snapshot") this.send(ws, this.deps.snapshot(attachmentOf<Options>(ws).options));
   }
 
   /** The one cleanup for close and error: answer the close handshake; the runtime forgets the socket. */
@@ -133,7 +133,7 @@ export class LiveFeed {
     this.pending = false;
     const bodies = new Map<string, string | null>();
     for (const ws of this.ctx.getWebSockets()) {
-      const { options } = attachmentOf(ws);
+      const { options } = attachmentOf<Options>(ws);
       const key = JSON.stringify(options);
       if (!bodies.has(key)) {
         const body = this.deps.snapshot(options);
@@ -144,7 +144,7 @@ export class LiveFeed {
     }
   }
 
-  private send(ws: WebSocket, body: StatusBody | null): void {
+  private send(ws: WebSocket, body: Body | null): void {
     if (body) trySend(ws, JSON.stringify(body));
   }
 
@@ -161,8 +161,8 @@ export class LiveFeed {
   }
 }
 
-function attachmentOf(ws: WebSocket): LiveAttachment {
-  return ws.deserializeAttachment() as LiveAttachment;
+function attachmentOf<Options>(ws: WebSocket): LiveAttachment<Options> {
+  return ws.deserializeAttachment() as LiveAttachment<Options>;
 }
 
 /** A socket can be closing while we broadcast; one peer's failure must not stop the others. */

@@ -1,6 +1,7 @@
 /**
  * The Durable Object's memo of its serialized snapshots, one per set of options: a read between
  * two changes returns the same JSON string (and ETag) without building or serializing anything.
+ * The metrics text is memoized beside them (`text`).
  */
 import type { StatusBody } from "../schemas/status";
 import type { SnapshotOptions } from "./snapshot";
@@ -33,14 +34,24 @@ export class SnapshotMemo {
 
   /** The memoized snapshot for these options if still true at `now`, else `build()`'s, remembered. */
   get(options: SnapshotOptions, version: number, now: number, build: () => Built): SerializedSnapshot {
-    const key = optionsKey(options);
+    return this.text(optionsKey(options), version, now, () => {
+      const { body, validUntil } = build();
+      return { text: JSON.stringify(body), validUntil };
+    });
+  }
+
+  /**
+   * Any other serialized representation of the state (the metrics text), under its own `key`
+   * (one that `optionsKey` never gives), memoized the same way.
+   */
+  text(key: string, version: number, now: number, build: () => { text: string; validUntil: number }): SerializedSnapshot {
     const current = this.entries.get(key);
     if (current && current.version === version && now < current.validUntil) return current;
 
-    const { body, validUntil } = build();
+    const { text, validUntil } = build();
     // The build instant and version name the bytes: a strong validator for this URL's body.
     const entry: Entry = {
-      json: JSON.stringify(body),
+      json: text,
       etag: `"${version}-${now.toString(36)}-${shortHash(key)}"`,
       version,
       validUntil,

@@ -3,6 +3,7 @@
  * settings, instant and options always give the same body. It reads the chat index (chat-index.ts)
  * rather than scanning every chat, and says how long a body stays true (`snapshotValidUntil`).
  */
+import type { Estado } from "../schemas/common";
 import { BUCKETS, type Bucket, type ChatDetalle, type ResumenGeneral, type StatusBody } from "../schemas/status";
 import { MINUTE } from "../utils/time";
 import { localDay } from "./local-day";
@@ -202,7 +203,7 @@ export function snapshotValidUntil(index: ChatIndex, now: number, options: Snaps
 }
 
 /** The day's figures since local midnight, for one department or (without one) for all. */
-function todaysFigures(state: BranchState, settings: BranchSettings, now: number, department?: string) {
+export function todaysFigures(state: BranchState, settings: BranchSettings, now: number, department?: string) {
   const day = localDay(now, settings.zona_horaria);
   const total = { closed: 0, firstResponseMs: 0, firstResponses: 0, answered: 0, answeredOnTime: 0 };
   for (const [key, entry] of state.daily) {
@@ -216,4 +217,58 @@ function todaysFigures(state: BranchState, settings: BranchSettings, now: number
     total.answeredOnTime += entry.answeredOnTime;
   }
   return total;
+}
+
+/**
+ * The figures of the metrics route (docs/prometheus.md), from the same state, index and instant
+ * as a snapshot: counts as `buildSnapshot` gives them; waits in whole seconds at `now` (not
+ * minutes × 60); the day's mean first response to the second; the service level as
+ * `nivel_servicio_pct` / 100, from the same rounding.
+ */
+export type BranchMeasures = {
+  version: number;
+  /** The instant (ms) these figures are true at. */
+  at: number;
+  open: Record<Estado, number>;
+  waitingForCustomer: number;
+  waiting: Record<Bucket, number>;
+  closedToday: number;
+  longestWaitSeconds: number;
+  meanWaitSeconds: number;
+  firstResponseMeanSeconds: number;
+  serviceLevelRatio: number;
+  agents: { name: string; open: number; waiting: number }[];
+  departments: { name: string; open: number; waiting: number }[];
+};
+
+export function measureSnapshot(state: BranchState, settings: BranchSettings, now: number, index: ChatIndex = ChatIndex.of(state)): BranchMeasures {
+  const group = index.all;
+  const waits = waitFigures(group, now);
+  const today = todaysFigures(state, settings, now);
+  const first = group.waiting.at(0);
+  return {
+    version: state.version,
+    at: now,
+    open: { ...group.counts },
+    waitingForCustomer: group.waitingForCustomer,
+    waiting: Object.fromEntries(BUCKETS.map((bucket) => [bucket, waits[COUNT_KEYS[bucket]]])) as Record<Bucket, number>,
+    closedToday: today.closed,
+    longestWaitSeconds: first ? Math.floor(Math.max(0, now - first.since) / 1000) : 0,
+    meanWaitSeconds: group.waiting.size ? Math.round(totalWaitMs(group, now) / group.waiting.size / 1000) : 0,
+    firstResponseMeanSeconds: today.firstResponses ? Math.round(today.firstResponseMs / today.firstResponses / 1000) : 0,
+    // Math.round(pct × 10) is nivel_servicio_pct × 10 exactly, so this is that figure / 100.
+    serviceLevelRatio: today.answered ? Math.round(((100 * today.answeredOnTime) / today.answered) * 10) / 1000 : 1,
+    agents: [...group.agents]
+      .map(([name, load]) => ({ name, open: load.chats_asignados, waiting: load.chats_esperando }))
+      .sort((a, b) => byName(a.name, b.name)),
+    departments: [...index.departments.keys()].sort(byName).map((name) => {
+      const department = index.departments.get(name)!;
+      return { name, open: department.open, waiting: department.waiting.size };
+    }),
+  };
+}
+
+/** How long measures stay true: to the next second while a chat waits (its seconds tick), else until an event. */
+export function measuresValidUntil(index: ChatIndex, now: number): number {
+  return index.all.waiting.size ? (Math.floor(now / 1000) + 1) * 1000 : Infinity;
 }

@@ -1,5 +1,6 @@
 /**
- * All Workers KV access: branch configuration with its read-token hashes, and ingest keys.
+ * All Workers KV access: branch configuration with its read-token hashes, companies with their
+ * company-token hashes and branch list, and ingest keys.
  * The key schema is documented in kv-schema.md beside this file.
  */
 import type { LocationHint } from "../branch/location";
@@ -16,6 +17,16 @@ export type BranchConfig = BranchSettings & {
   tokens: TokenRecord[];
 };
 
+/**
+ * A company: its company tokens and the list of its provisioned branches (a copy of what its
+ * Durable Object holds, written by the admin API after each change, for the read path's 404).
+ */
+export type CompanyConfig = {
+  empresa: string;
+  sucursales: { sucursal: string; nombre: string; zona_horaria: string }[];
+  tokens: TokenRecord[];
+};
+
 export type IngestKey = { id: string; empresa: string; hash: string; etiqueta: string | null; creado_en: string };
 
 /** Hot-path reads may be served from the edge cache this long; see the revocation note in kv-schema.md. */
@@ -28,21 +39,11 @@ const HOT_CACHE_TTL_SECONDS = 55;
  */
 const ISOLATE_TTL_MS = 5_000;
 const ISOLATE_ENTRIES = 1_000;
-const isolateCopies = new Map<string, { value: unknown; until: number }>();
-
-/** A hot-path KV read: this isolate's copy while it is fresh, else KV (edge cached), then kept. */
-async function readHot<T>(kv: KVNamespace, key: string): Promise<T | null> {
-  const held = isolateCopies.get(key);
-  if (held && Date.now() < held.until) return held.value as T | null;
-  const value = await kv.get<T>(key, { type: "json", cacheTtl: HOT_CACHE_TTL_SECONDS });
-  isolateCopies.delete(key);
-  if (isolateCopies.size >= ISOLATE_ENTRIES) isolateCopies.delete(isolateCopies.keys().next().value!);
-  isolateCopies.set(key, { value, until: Date.now() + ISOLATE_TTL_MS });
-  return value;
-}
+const isolateCopies = new Map<string, { config: unknown; until: number }>();
 
 const branchKey = (empresa: string, sucursal: string) => `sucursal:${empresa}/${sucursal}`;
 const ingestKeyKey = (id: string) => `clave-ingesta:${id}`;
+const companyKey = (empresa: string) => `empresa:${empresa}`;
 
 export function settingsOf(config: BranchConfig): BranchSettings {
   const { empresa, sucursal, nombre, zona_horaria, objetivo_respuesta_min } = config;
@@ -62,9 +63,35 @@ export function newBranchConfig(empresa: string, sucursal: string, now: string):
   };
 }
 
+/** A KV record through the isolate's copy and the edge cache. */
+async function readCached<T>(kv: KVNamespace, key: string): Promise<T | null> {
+  const held = isolateCopies.get(key);
+  if (held && Date.now() < held.until) return held.config as T | null;
+  const config = await kv.get<T>(key, { type: "json", cacheTtl: HOT_CACHE_TTL_SECONDS });
+  isolateCopies.delete(key);
+  if (isolateCopies.size >= ISOLATE_ENTRIES) isolateCopies.delete(isolateCopies.keys().next().value!);
+  isolateCopies.set(key, { config, until: Date.now() + ISOLATE_TTL_MS });
+  return config;
+}
+
 /** For request handling: may be up to `HOT_CACHE_TTL_SECONDS` + `ISOLATE_TTL_MS` stale. */
 export function readBranchCached(kv: KVNamespace, empresa: string, sucursal: string): Promise<BranchConfig | null> {
-  return readHot<BranchConfig>(kv, branchKey(empresa, sucursal));
+  return readCached<BranchConfig>(kv, branchKey(empresa, sucursal));
+}
+
+/** For request handling, as `readBranchCached`. */
+export function readCompanyCached(kv: KVNamespace, empresa: string): Promise<CompanyConfig | null> {
+  return readCached<CompanyConfig>(kv, companyKey(empresa));
+}
+
+/** For administration: the latest written value. */
+export function readCompany(kv: KVNamespace, empresa: string) {
+  return kv.get<CompanyConfig>(companyKey(empresa), { type: "json" });
+}
+
+export function writeCompany(kv: KVNamespace, config: CompanyConfig) {
+  isolateCopies.delete(companyKey(config.empresa));
+  return kv.put(companyKey(config.empresa), JSON.stringify(config));
 }
 
 /** For administration: the latest written value. */
@@ -84,7 +111,7 @@ export function deleteBranch(kv: KVNamespace, empresa: string, sucursal: string)
 
 /** For the ingest key check: may be up to `HOT_CACHE_TTL_SECONDS` + `ISOLATE_TTL_MS` stale, like a branch. */
 export function readIngestKeyCached(kv: KVNamespace, id: string): Promise<IngestKey | null> {
-  return readHot<IngestKey>(kv, ingestKeyKey(id));
+  return readCached<IngestKey>(kv, ingestKeyKey(id));
 }
 
 export function readIngestKey(kv: KVNamespace, id: string) {

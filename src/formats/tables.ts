@@ -1,9 +1,11 @@
 /**
- * The flat tables behind `formato=csv` (docs/guia-api.md#csv): the snapshot as one row per waiting chat, and
+ * The flat tables behind `formato=csv` (docs/guia-api.md#csv): the snapshot as one row per waiting chat,
+ * the company view as one row per branch, and
  * the history as one row per minute. Pure, so the column order is fixed in one place.
  */
 import { DETAIL_FIELDS } from "../schemas/events";
-import { BUCKETS, type ChatDetalle, type SerieBody, SeriePoint, type StatusBody } from "../schemas/status";
+import type { CompanyBody } from "../schemas/company";
+import { BUCKETS, type ChatDetalle, Metricas, ResumenGeneral, type SerieBody, SeriePoint, type StatusBody } from "../schemas/status";
 import { CSV_CONTENT_TYPE, type Cell, toCsv } from "./csv";
 
 const CHAT_COLUMNS = ["id_resumen", ...DETAIL_FIELDS, "espera_desde"] as const satisfies readonly (keyof ChatDetalle)[];
@@ -27,6 +29,28 @@ export const SERIE_CSV_HEADER = Object.keys(SeriePoint.shape) as (keyof SeriePoi
 
 export function serieCsv(body: SerieBody): string {
   return toCsv(SERIE_CSV_HEADER, body.puntos.map((point) => SERIE_CSV_HEADER.map((name) => point[name])));
+}
+
+const RESUMEN_COLUMNS = Object.keys(ResumenGeneral.shape) as (keyof ResumenGeneral)[];
+const METRICAS_COLUMNS = Object.keys(Metricas.shape) as (keyof Metricas)[];
+
+/** The company view's columns: the branch, every `resumen_general` key, every `metricas` key, its version. */
+export const COMPANY_CSV_HEADER = ["sucursal", "nombre", "zona_horaria", ...RESUMEN_COLUMNS, ...METRICAS_COLUMNS, "version", "generado_en"] as const;
+
+/** One row per branch, in the body's order, and no total row. */
+export function companyCsv(body: CompanyBody): string {
+  return toCsv(
+    COMPANY_CSV_HEADER,
+    body.sucursales.map((entry) => [
+      entry.sucursal,
+      entry.nombre,
+      entry.zona_horaria,
+      ...RESUMEN_COLUMNS.map((key) => entry.resumen_general[key]),
+      ...METRICAS_COLUMNS.map((key) => entry.metricas[key]),
+      entry.version,
+      entry.generado_en,
+    ]),
+  );
 }
 
 /**

@@ -25,10 +25,17 @@ const memo = new Map<string, CachedSnapshot>();
 
 const branchPrefix = (empresa: string, sucursal: string) => `https://snapshot-cache.internal/${empresa}/${sucursal}?`;
 
-export function snapshotCacheKey(empresa: string, sucursal: string, options: SnapshotOptions, format: "json" | "csv" = "json"): string {
+export function snapshotCacheKey(empresa: string, sucursal: string, options: SnapshotOptions, format: "json" | "csv" | "metrics" = "json"): string {
   const query = new URLSearchParams({ detalle: options.detalle ? "1" : "0", formato: format });
   if (options.departamento !== undefined) query.set("departamento", options.departamento);
   return `${branchPrefix(empresa, sucursal)}${query}`;
+}
+
+/** The company body's key (docs/empresa.md): its own host, so no branch's key can collide with it. */
+export function companyCacheKey(empresa: string, departamento: string | undefined, format: "json" | "csv"): string {
+  const query = new URLSearchParams({ formato: format });
+  if (departamento !== undefined) query.set("departamento", departamento);
+  return `https://company-cache.internal/${empresa}?${query}`;
 }
 
 /**
@@ -45,10 +52,17 @@ export async function invalidateSnapshots(empresa: string, sucursal: string): Pr
   await Promise.all(keys.map((key) => caches.default.delete(new Request(key))));
 }
 
+/**
+ * The company view's copies live a little less than a second: its figures reach the company's
+ * object a few milliseconds after the branch acknowledged them, and a change must show within 1 s.
+ */
+export const COMPANY_FRESHNESS_MS = 900;
+
 export async function cachedSnapshot(
   key: string,
   load: () => Promise<SerializedSnapshot>,
   waitUntil: (promise: Promise<unknown>) => void,
+  freshnessMs = FRESHNESS_MS,
 ): Promise<CachedSnapshot> {
   const held = memo.get(key);
   if (held && Date.now() < held.expiresAt) return held;
@@ -64,7 +78,7 @@ export async function cachedSnapshot(
   // Freshness counts from before the question: the answer reflects every event acknowledged by then.
   const askedAt = Date.now();
   const fresh = await load();
-  const entry = remember(key, { bytes: encoder.encode(fresh.json) as Uint8Array<ArrayBuffer>, etag: fresh.etag, expiresAt: askedAt + FRESHNESS_MS });
+  const entry = remember(key, { bytes: encoder.encode(fresh.json) as Uint8Array<ArrayBuffer>, etag: fresh.etag, expiresAt: askedAt + freshnessMs });
   const stored = new Response(entry.bytes, {
     headers: {
       "Content-Type": "application/json; charset=UTF-8",

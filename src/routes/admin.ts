@@ -1,13 +1,19 @@
 /**
- * The administration API (docs/operations.md#administration): branches, read tokens, ingest keys
- * and alert rules, behind `Authorization: Bearer <ADMIN_TOKEN>`.
+ * The administration API (docs/operations.md#administration): branches, read tokens, ingest keys,
+ * alert rules, and companies with their company tokens (docs/empresa.md), behind
+ * `Authorization: Bearer <ADMIN_TOKEN>`. Provisioning and deprovisioning keep the company's object
+ * and its KV record told of the branch list.
  */
 import { requireAdmin } from "../auth/admin";
 import { randomId, randomSecret, sha256Hex } from "../auth/crypto";
 import { locationOf } from "../branch/location";
 import { branchStubFor } from "../branch/stub";
+import { companyStubFor } from "../company/stub";
 import {
   type BranchConfig,
+  type CompanyConfig,
+  readCompany,
+  writeCompany,
   deleteBranch,
   deleteIngestKey,
   newBranchConfig,
@@ -29,6 +35,7 @@ import {
 } from "../schemas/admin";
 import { AlertHistory, AlertRulesInput, AlertRulesView } from "../schemas/alerts";
 import { BranchParams, EmpresaParams } from "../schemas/common";
+import { type CompanyBranch, CompanyView } from "../schemas/company";
 import { ADMIN_SECURITY, NO_CONTENT, createRoute, createRouter, errorResponses, jsonBody, jsonResponse, ownBody, z } from "./router";
 
 export const admin = createRouter();
@@ -66,6 +73,21 @@ async function existingBranch(env: Env, empresa: string, sucursal: string): Prom
   return config;
 }
 
+const companyBranch = (config: BranchConfig): CompanyBranch => ({ sucursal: config.sucursal, nombre: config.nombre, zona_horaria: config.zona_horaria });
+
+/** The company's KV record with this branch list (the company object's answer, its source). */
+async function recordBranchList(env: Env, empresa: string, sucursales: CompanyBranch[]): Promise<void> {
+  const company: CompanyConfig = (await readCompany(env.CONFIG, empresa)) ?? { empresa, sucursales: [], tokens: [] };
+  await writeCompany(env.CONFIG, { ...company, sucursales });
+}
+
+/** A company with at least one provisioned branch, else the company 404. */
+async function existingCompany(env: Env, empresa: string): Promise<CompanyConfig> {
+  const company = await readCompany(env.CONFIG, empresa);
+  if (!company || company.sucursales.length === 0) throw new ApiError(404, MESSAGES.notFoundCompany);
+  return company;
+}
+
 const BRANCH = "/empresas/{empresa}/sucursales/{sucursal}";
 const TAGS = ["administración"];
 const TokenParams = BranchParams.extend({ id: z.string().openapi({ description: "Id del token (no el token)", example: "3f9a1c2e7b4d6a80" }) });
@@ -89,6 +111,8 @@ admin.openapi(ownBody(admin, putBranch), async (c) => {
   const existing = await readBranch(c.env.CONFIG, empresa, sucursal);
   const config: BranchConfig = { ...(existing ?? newBranchConfig(empresa, sucursal, now)), ...input, actualizado_en: now };
   await writeBranch(c.env.CONFIG, config);
+  // The company first: the branch's first report must find itself in the company's list.
+  await recordBranchList(c.env, empresa, await companyStubFor(c.env, empresa).setBranch(empresa, companyBranch(config)));
   await branchStubFor(c.env, config).configure(settingsOf(config));
   await invalidateSnapshots(empresa, sucursal);
   return c.json(view(config), existing ? 200 : 201);
@@ -123,6 +147,7 @@ admin.openapi(deleteBranchRoute, async (c) => {
   const { empresa, sucursal } = c.req.valid("param");
   const config = await existingBranch(c.env, empresa, sucursal);
   await deleteBranch(c.env.CONFIG, empresa, sucursal);
+  await recordBranchList(c.env, empresa, await companyStubFor(c.env, empresa).removeBranch(sucursal));
   await branchStubFor(c.env, config).erase();
   return c.body(null, 204);
 });
@@ -271,4 +296,71 @@ admin.openapi(getAlertHistory, async (c) => {
   const { empresa, sucursal } = c.req.valid("param");
   const config = await existingBranch(c.env, empresa, sucursal);
   return c.json(await branchStubFor(c.env, config).alertHistory(), 200);
+});
+
+// Companies (docs/empresa.md#administración): their branches and their company tokens.
+
+const COMPANY = "/empresas/{empresa}";
+
+const getCompany = createRoute({
+  method: "get",
+  path: COMPANY,
+  tags: TAGS,
+  summary: "Una empresa: sus sucursales y sus tokens de empresa (sin secretos)",
+  description: "Las sucursales van ordenadas por `sucursal`; `tokens` son solo los tokens de empresa. 404 si la empresa no tiene sucursales.",
+  security: ADMIN_SECURITY,
+  request: { params: EmpresaParams },
+  responses: { 200: jsonResponse("La empresa", CompanyView), ...errorResponses(400, 401, 404) },
+});
+
+admin.openapi(getCompany, async (c) => {
+  const { empresa } = c.req.valid("param");
+  const company = await existingCompany(c.env, empresa);
+  const tokens = company.tokens.map(({ id, etiqueta, creado_en }) => ({ id, etiqueta, creado_en }));
+  return c.json({ empresa, sucursales: company.sucursales, tokens } satisfies CompanyView, 200);
+});
+
+const postCompanyToken = createRoute({
+  method: "post",
+  path: `${COMPANY}/tokens`,
+  tags: TAGS,
+  summary: "Emite un token de empresa, o importa uno existente",
+  description:
+    "Un token de empresa abre la vista de empresa y cada consulta de lectura de cada una de sus sucursales. Sin `token`, " +
+    "genera uno de 192 bits aleatorios; con `token` (16 caracteres o más) importa uno ya entregado. 404 si la empresa no tiene sucursales.",
+  security: ADMIN_SECURITY,
+  request: { params: EmpresaParams, ...jsonBody(TokenInput, { required: false }) },
+  responses: { 201: jsonResponse("El token, mostrado solo esta vez", TokenCreated), ...errorResponses(400, 401, 404, 409) },
+});
+
+admin.openapi(ownBody(admin, postCompanyToken), async (c) => {
+  const { empresa } = c.req.valid("param");
+  const input = await optionalJson(c.req.raw, TokenInput);
+  const company = await existingCompany(c.env, empresa);
+  const token = input.token ?? randomSecret(24);
+  const hash = await sha256Hex(token);
+  if (company.tokens.some((record) => record.hash === hash)) throw new ApiError(409, MESSAGES.companyTokenAlreadyActive);
+  const id = randomId();
+  company.tokens.push({ id, hash, etiqueta: input.etiqueta ?? null, creado_en: new Date().toISOString() });
+  await writeCompany(c.env.CONFIG, company);
+  return c.json({ id, token } satisfies TokenCreated, 201);
+});
+
+const deleteCompanyToken = createRoute({
+  method: "delete",
+  path: `${COMPANY}/tokens/{id}`,
+  tags: TAGS,
+  summary: "Revoca un token de empresa (deja de valer en todas partes en 2 minutos como mucho)",
+  security: ADMIN_SECURITY,
+  request: { params: KeyParams.extend({ id: z.string().openapi({ description: "Id del token (no el token)", example: "5c1e9a7b3d2f4e60" }) }) },
+  responses: { ...NO_CONTENT, ...errorResponses(400, 401, 404) },
+});
+
+admin.openapi(deleteCompanyToken, async (c) => {
+  const { empresa, id } = c.req.valid("param");
+  const company = await readCompany(c.env.CONFIG, empresa);
+  const remaining = company?.tokens.filter((record) => record.id !== id);
+  if (!company || !remaining || remaining.length === company.tokens.length) throw new ApiError(404, MESSAGES.tokenNotFound);
+  await writeCompany(c.env.CONFIG, { ...company, tokens: remaining });
+  return c.body(null, 204);
 });

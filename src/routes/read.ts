@@ -1,11 +1,12 @@
 /**
  * What the public read endpoints share (docs/guia-api.md#autenticación-y-parámetros): CORS for
- * browser dashboards, the preflight, the first check (every required parameter present) and the
- * documented headers and CSV body of a cacheable read.
+ * browser dashboards, the preflight, the first check (every required parameter present), the
+ * documented headers and CSV body of a cacheable read, and how such a read answers (ETag, 304).
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
+import { type CachedSnapshot, etagMatches } from "../http/snapshot-cache";
 import { createRoute, errorResponses, requireParams } from "./router";
 
 export const READ_METHODS = "GET, HEAD, OPTIONS";
@@ -50,3 +51,15 @@ export const ETAG_HEADERS = {
 };
 
 export const CSV_CONTENT = { "text/csv": { schema: { type: "string" as const } } };
+
+/**
+ * A cached representation as the response: `Cache-Control: no-cache` (browsers, proxies and
+ * scrapers revalidate every poll; the ETag makes that cheap), its ETag, and 304 when
+ * `If-None-Match` names it.
+ */
+export function conditionalRead(c: Context<AppEnv>, representation: CachedSnapshot, headers: Record<string, string>): Response {
+  c.header("Cache-Control", "no-cache");
+  c.header("ETag", representation.etag);
+  if (etagMatches(c.req.header("If-None-Match"), representation.etag)) return c.body(null, 304);
+  return c.body(representation.bytes, 200, headers);
+}

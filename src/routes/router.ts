@@ -27,7 +27,7 @@ import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import type { Env as HonoEnv } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-env";
-import { presentedToken } from "../auth/branch-token";
+import { presentedToken } from "../auth/credentials";
 import { ApiError, MESSAGES } from "../errors";
 import { ErrorBody, ValidationErrorBody } from "../schemas/common";
 
@@ -86,7 +86,7 @@ const ERRORS: Record<ErrorStatus | 500, { description: string; schema: z.ZodType
   403: { description: "La clave de ingesta no pertenece a la empresa de la sucursal", schema: ErrorBody },
   404: { description: "La sucursal (o el recurso) no existe", schema: ErrorBody },
   405: { description: "Método no permitido (la cabecera `Allow` lista los permitidos)", schema: ErrorBody, header: "Allow" },
-  409: { description: "El token ya está activo en esta sucursal", schema: ErrorBody },
+  409: { description: "El token ya está activo (en la sucursal, o en la empresa)", schema: ErrorBody },
   413: { description: "El cuerpo supera 1 MiB", schema: ErrorBody },
   415: { description: "`Content-Type` no es `application/json`", schema: ErrorBody },
   426: { description: "La solicitud no pide el cambio a WebSocket (`Upgrade: websocket`)", schema: ErrorBody, header: "Upgrade" },
@@ -138,5 +138,9 @@ type Security = Record<string, string[]>[];
 export const READ_SECURITY: Security = [{ tokenQuery: [] }, { tokenBearer: [] }];
 export const INGEST_SECURITY: Security = [{ claveIngesta: [] }];
 export const ADMIN_SECURITY: Security = [{ adminToken: [] }];
+
+/** A page (/monitor/, /panel/) reads its parameters in the browser: they are documented, never validated here. */
+export const pageParameter = (name: string, description: string, example: string) =>
+  ({ name, in: "query" as const, required: false, description, schema: { type: "string" as const }, example });
 
 export const NO_CONTENT = { 204: { description: "Hecho, sin cuerpo" } } as const;

@@ -1,17 +1,18 @@
 /**
  * `GET /helpdesk-status/`: a branch's live snapshot as JSON or CSV (docs/guia-api.md#la-respuesta),
  * served from a cache of at most one second (http/snapshot-cache.ts) with an ETag for conditional
- * requests, HEAD and CORS; its history is mounted under `/serie`.
+ * requests, HEAD and CORS; its history is mounted under `/serie`, its Prometheus metrics under `/metrics`.
  */
 import { authorizeBranchRead } from "../auth/branch-token";
 import type { SnapshotOptions } from "../branch/snapshot";
 import { branchStubFor } from "../branch/stub";
 import { settingsOf } from "../config/store";
 import { csvHeaders, statusCsv } from "../formats/tables";
-import { cachedSnapshot, etagMatches, snapshotCacheKey } from "../http/snapshot-cache";
+import { cachedSnapshot, snapshotCacheKey } from "../http/snapshot-cache";
 import { StatusBody, StatusQuery } from "../schemas/status";
-import { CSV_CONTENT, ETAG_HEADERS, READ_METHODS, preflight, preflightRoute, readCors, requireBranchParams } from "./read";
+import { CSV_CONTENT, ETAG_HEADERS, READ_METHODS, conditionalRead, preflight, preflightRoute, readCors, requireBranchParams } from "./read";
 import { READ_SECURITY, createRoute, createRouter, errorResponses, methodNotAllowed, type z } from "./router";
+import { metrics } from "./metrics";
 import { serie } from "./serie";
 
 export const status = createRouter();
@@ -68,16 +69,16 @@ status.openapi(statusRoute, async (c) => {
     },
     (promise) => c.executionCtx.waitUntil(promise),
   );
-  // no-cache: browsers and proxies revalidate every poll; the ETag makes that cheap.
-  c.header("Cache-Control", "no-cache");
-  c.header("ETag", snapshot.etag);
-  if (etagMatches(c.req.header("If-None-Match"), snapshot.etag)) return c.body(null, 304);
-  if (csv) return c.body(snapshot.bytes, 200, csvHeaders(`helpdesk-status-${config.empresa}-${config.sucursal}`));
-  c.header("Content-Type", "application/json; charset=UTF-8");
-  return c.body(snapshot.bytes);
+  return conditionalRead(
+    c,
+    snapshot,
+    csv ? csvHeaders(`helpdesk-status-${config.empresa}-${config.sucursal}`) : { "Content-Type": "application/json; charset=UTF-8" },
+  );
 });
 
 status.route("/serie", serie);
+status.route("/metrics", metrics);
 
 status.all("/", methodNotAllowed(READ_METHODS));
 status.all("/serie", methodNotAllowed(READ_METHODS));
+status.all("/metrics", methodNotAllowed(READ_METHODS));

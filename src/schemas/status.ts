@@ -208,3 +208,14 @@ export const SerieBody = z
     },
   });
 export type SerieBody = z.infer<typeof SerieBody>;
+
+/**
+ * `GET /helpdesk-status/metrics` query (docs/prometheus.md). `sucursal` is required with a branch
+ * token; its absence is checked by the route's middleware, before this schema.
+ */
+export const MetricsQuery = z.object({
+  empresa: firstValue(Identifier.openapi({ description: "Empresa (tenant)", example: "icarosoft" })),
+  sucursal: firstValue(
+    Identifier.optional().openapi({ description: "Sucursal de la empresa (obligatoria con un token de sucursal)", example: "mcbo1" }),
+  ),
+});

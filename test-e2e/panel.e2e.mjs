@@ -343,6 +343,7 @@ async function main() {
     assert.deepEqual(offered, ["Sucursal Centro (centro)", "Sucursal Norte (norte)", "Sucursal Nueva (nueva)"]);
     assert.ok(!(await other.locator("#elegir [name=sucursal]").isVisible()), "the text field is offered too");
     assert.ok(!other.url().includes(companyToken));
+    await other.screenshot({ path: join(RESULTS, "panel-empresa-elegir.png") });
     await other.selectOption("#elegir [name=lista]", "norte");
     await other.click("#elegir button");
     const northShown = await assertKpisOf(other, north);
@@ -357,6 +358,10 @@ async function main() {
     assert.notEqual(centreShown.chat_abiertos, northShown.chat_abiertos);
     assert.equal(await other.evaluate(() => window.sinRecargar), true, "the page reloaded");
     assert.ok(!(await other.locator("body").innerText()).includes(companyToken));
+    await other.screenshot({ path: join(RESULTS, "panel-empresa.png") });
+    await other.setViewportSize({ width: 390, height: 844 });
+    assert.ok(await other.evaluate(() => document.documentElement.scrollWidth <= 390), "the company mode scrolls sideways at 390 px");
+    await other.screenshot({ path: join(RESULTS, "panel-empresa-390.png") });
     // A reload keeps the company mode and the branch chosen.
     await other.reload();
     await showing(other, branch);

@@ -3,20 +3,25 @@
  * one runtime, and writes bench/results.json and bench/RESULTS.md.
  *
  * It starts `wrangler dev` on 127.0.0.1:8790 with bench/entry.ts (the product plus bare handlers
- * and in-object probes) and a copy of wrangler.toml whose TOKEN_LIMIT is raised for the run, then:
+ * and in-object probes) and a copy of wrangler.toml whose TOKEN_LIMIT is raised for the run and
+ * which binds the bench-only DurableFloor object, then:
  * (a) status reads at N = 1,000 open chats, `detalle=false` against `GET /health` and with detail
- *     against bare bytes from memory, and `GET /helpdesk-status/metrics` against `detalle=false`;
- * (b) ingestion in batches of 100 and 500 events against the
- *     same bodies posted to a bare sink; (c) inside the Durable Object, time per applied event and
- *     per snapshot build at 1,000 / 10,000 / 100,000 open chats, and its memory at 100,000.
+ *     against bare bytes from memory, and `GET /helpdesk-status/metrics` against `detalle=false`,
+ *     at each connection count; (b) ingestion in batches of 100
+ *     and 500 events against the durable floor (the same bodies into a bare SQLite Durable Object
+ *     that records each id and rewrites its chat row in one transaction) and a bare sink;
+ *     (steps) the cost of each step of a 500-event request, and of the read path's limiter call;
+ *     (c) inside the Durable Object, time per applied event and per snapshot build at 1,000 /
+ *     10,000 / 100,000 open chats, and its memory at 100,000.
  * (d) the company view: its cached read against the branch's `detalle=false` read, its cache-miss
  *     cost at 1 / 10 / 100 / 200 branches (inside the Worker), and the lag from a branch's
- *     acknowledged event to the company view showing it. `BENCH_ONLY=company` runs (d) alone.
+ *     acknowledged event to the company view showing it.
  * Load is driven by autocannon; every figure is the median of interleaved rounds, and every ratio
- * the median of the rounds' own ratios (a target and its limit run back to back in each round, so
- * a neighbour's load drifting across the run cancels out).
- * Knobs (environment): BENCH_ROUNDS (7), BENCH_SECONDS (3), BENCH_CONNECTIONS (8), BENCH_PORT (8790),
- * BENCH_INSPECTOR_PORT (8796).
+ * the median of the rounds' own ratios, shown with their min–max (a target and its limit run back
+ * to back in each round, so a neighbour's load drifting across the run cancels out).
+ * Knobs (environment): BENCH_ROUNDS (7), BENCH_SECONDS (3), BENCH_CONNECTIONS (8,32: the read
+ * figures run at each; ingestion at the first), BENCH_PORT (8790), BENCH_INSPECTOR_PORT (8796),
+ * BENCH_ONLY (read, ingest, steps or company: that part alone, printed, no results files written).
  */
 import autocannon from "autocannon";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -32,7 +37,9 @@ const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 8796);
 const BASE = `http://${HOST}:${PORT}`;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const CONNECTION_COUNTS = (process.env.BENCH_CONNECTIONS ?? "8,32").split(",").map(Number);
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY && !["read", "ingest", "steps"].includes(ONLY)) throw new Error(`BENCH_ONLY is read, ingest or steps, not ${ONLY}`);
 const N = 1000;
 const PROBE_SIZES = [1000, 10_000, 100_000];
 const PROBE_ROUNDS = 5;
@@ -50,7 +57,18 @@ const round = (value, digits = 2) => Math.round(value * 10 ** digits) / 10 ** di
 
 // ---------------------------------------------------------------- the server
 
-/** wrangler.toml with the bench entry and TOKEN_LIMIT raised; everything else as the product's. */
+/** The bench-only durable floor (bench/entry.ts): never in the product's wrangler.toml. */
+const FLOOR_BINDING = `
+[[durable_objects.bindings]]
+name = "DURABLE_FLOOR"
+class_name = "DurableFloor"
+
+[[migrations]]
+tag = "bench-floor"
+new_sqlite_classes = ["DurableFloor"]
+`;
+
+/** wrangler.toml with the bench entry, TOKEN_LIMIT raised and the floor bound; everything else as the product's. */
 function writeBenchConfig() {
   let toml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
   toml = toml.replace(/^main\s*=.*$/m, `main = ${JSON.stringify(path.join(ROOT, "bench", "entry.ts"))}`);
@@ -58,7 +76,7 @@ function writeBenchConfig() {
   if (raised === toml) throw new Error("wrangler.toml has no TOKEN_LIMIT limit to raise");
   mkdirSync(TMP, { recursive: true });
   const file = path.join(TMP, "wrangler.toml");
-  writeFileSync(file, raised);
+  writeFileSync(file, raised + FLOOR_BINDING);
   return file;
 }
 
@@ -167,14 +185,14 @@ function batchMaker(branch, size, at) {
 // ---------------------------------------------------------------- load
 
 async function drive(name, options) {
-  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
+  const result = await autocannon({ connections: CONNECTION_COUNTS[0], duration: SECONDS, ...options });
   const ok = result["2xx"];
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) log(`  ${name}: ${bad} failed requests (non-2xx ${result.non2xx}, errors ${result.errors})`);
   return { rps: ok / (result.duration || SECONDS), p50: result.latency.p50, p99: result.latency.p99, failed: bad };
 }
 
-/** Runs every target once per round, rotating their order, and keeps the medians. */
+/** Runs every target once per round, rotating their order, and keeps the medians and each round's rate. */
 async function interleaved(targets) {
   const samples = Object.fromEntries(Object.keys(targets).map((name) => [name, []]));
   const names = Object.keys(targets);
@@ -198,8 +216,8 @@ async function interleaved(targets) {
   );
 }
 
-async function readPath(branch) {
-  log(`(a) status reads at N = ${N}`);
+async function readPath(branch, connections) {
+  log(`(a) status reads at N = ${N}, ${connections} connections`);
   const query = (extra = "") => `/helpdesk-status/?${new URLSearchParams({ token: branch.token, empresa: branch.empresa, sucursal: branch.sucursal })}${extra}`;
   const metricsQuery = `/helpdesk-status/metrics?${new URLSearchParams({ token: branch.token, empresa: branch.empresa, sucursal: branch.sucursal })}`;
   const detailBytes = await (await fetch(`${BASE}${query()}`)).text();
@@ -219,12 +237,12 @@ async function readPath(branch) {
   await fetch(`${BASE}/__bare/bytes/light`, { method: "PUT", body: lightBytes });
   await checkSlots("before the rounds");
   const results = await interleaved({
-    health: () => ({ url: `${BASE}/health` }),
-    status_light: () => ({ url: `${BASE}${query("&detalle=false")}` }),
-    metrics: () => ({ url: `${BASE}${metricsQuery}` }),
-    bare_light_bytes: () => ({ url: `${BASE}/__bare/bytes/light` }),
-    status_detail: () => ({ url: `${BASE}${query()}` }),
-    bare_detail_bytes: () => ({ url: `${BASE}/__bare/bytes/detail` }),
+    health: () => ({ url: `${BASE}/health`, connections }),
+    status_light: () => ({ url: `${BASE}${query("&detalle=false")}`, connections }),
+    metrics: () => ({ url: `${BASE}${metricsQuery}`, connections }),
+    bare_light_bytes: () => ({ url: `${BASE}/__bare/bytes/light`, connections }),
+    status_detail: () => ({ url: `${BASE}${query()}`, connections }),
+    bare_detail_bytes: () => ({ url: `${BASE}/__bare/bytes/detail`, connections }),
   });
   await checkSlots("after the rounds");
   // The Worker's own time per request (network and proxy left out), medians of 5 rounds of 500.
@@ -237,12 +255,10 @@ async function readPath(branch) {
     inside.metrics.push(cost[metricsQuery]);
   }
   const worker_us = Object.fromEntries(Object.entries(inside).map(([name, values]) => [name, round(median(values), 1)]));
-  const metrics_vs_light = round(median(results.metrics.rounds_rps.map((rps, i) => rps / results.status_light.rounds_rps[i])), 3);
-  log(`  metrics / status detalle=false: ${metrics_vs_light} (median of the rounds' own ratios)`);
   return {
     ...results,
+    connections,
     worker_us,
-    metrics_vs_light,
     detail_bytes: Buffer.byteLength(detailBytes),
     light_bytes: Buffer.byteLength(lightBytes),
     metrics_bytes: Buffer.byteLength(metricsBytes),
@@ -334,7 +350,7 @@ async function companyPath(branch) {
 }
 
 async function ingestPath(branch) {
-  log("(b) ingestion in batches of 100 and 500 events");
+  log(`(b) ingestion in batches of 100 and 500 events, ${CONNECTION_COUNTS[0]} connections`);
   const at = Date.now();
   const post = (pathname, token, size) => {
     const next = batchMaker(branch, size, at);
@@ -352,11 +368,13 @@ async function ingestPath(branch) {
   };
   const results = await interleaved({
     ingest_100: post("/v1/events", branch.key, 100),
-    bare_sink_100: post("/__bare/sink", branch.key, 100),
+    floor_100: post("/__bare/floor", branch.key, 100),
     ingest_500: post("/v1/events", branch.key, 500),
+    floor_500: post("/__bare/floor", branch.key, 500),
     bare_sink_500: post("/__bare/sink", branch.key, 500),
   });
   for (const [name, value] of Object.entries(results)) value.events_per_s = round(value.rps * Number(name.split("_").at(-1)), 0);
+  results.connections = CONNECTION_COUNTS[0];
   results.body_bytes_100 = batchMaker(branch, 100, at)().length;
   results.body_bytes_500 = batchMaker(branch, 500, at)().length;
   // The Worker's share per event (JSON.parse + zod), measured inside workerd; medians of 5.
@@ -365,6 +383,19 @@ async function ingestPath(branch) {
   for (let i = 0; i < 5; i++) validation.push((await (await fetch(`${BASE}/__probe/validate`, { method: "POST", body })).json()).msPerEvent);
   results.validation_ms_per_event = median(validation);
   return results;
+}
+
+/**
+ * Each step of one 500-event request (µs per event), medians of 5 probe rounds, and the read
+ * path's limiter call (µs per call). Runs on the ingest branch's own object (`bench/ingesta`).
+ */
+async function ingestSteps(branch) {
+  log("(steps) each step of a 500-event request, and the limiter call");
+  const body = batchMaker(branch, 500, Date.now())();
+  const samples = [];
+  for (let i = 0; i < 6; i++) samples.push(await api("POST", "/__probe/steps", { body: { body, key: branch.key, name: branch.sucursal, times: 20 } }));
+  samples.shift(); // warm-up
+  return Object.fromEntries(Object.keys(samples[0]).map((key) => [key, round(median(samples.map((s) => s[key])), 2)]));
 }
 
 const probe = (body) => api("POST", "/__probe/costs", { body });
@@ -426,49 +457,99 @@ async function objectCosts(serverGroup) {
 
 // ---------------------------------------------------------------- report
 
+/** A ratio taken round by round (target and limit back to back): its median and min–max. */
+function pairedRatio(target, limit) {
+  const values = target.rounds_rps.map((rps, i) => rps / limit.rounds_rps[i]);
+  return { median: round(median(values), 3), min: round(Math.min(...values), 3), max: round(Math.max(...values), 3) };
+}
+
+const spread = (ratio) => `${round(ratio.median, 2)} (${round(ratio.min, 2)}–${round(ratio.max, 2)})`;
+
+/** The read figures' ratios at one connection count. */
+function readRatios(read) {
+  return {
+    light_vs_health: pairedRatio(read.status_light, read.health),
+    light_vs_bare: pairedRatio(read.status_light, read.bare_light_bytes),
+    metrics_vs_light: pairedRatio(read.metrics, read.status_light),
+    bare_light_vs_health: pairedRatio(read.bare_light_bytes, read.health),
+    detail_vs_bare: pairedRatio(read.status_detail, read.bare_detail_bytes),
+  };
+}
+
+function ingestRatios(ingest) {
+  return {
+    ingest100_vs_floor: pairedRatio(ingest.ingest_100, ingest.floor_100),
+    ingest500_vs_floor: pairedRatio(ingest.ingest_500, ingest.floor_500),
+    floor500_vs_bare_sink: pairedRatio(ingest.floor_500, ingest.bare_sink_500),
+  };
+}
+
+const STEP_NAMES = {
+  keyCheck: "key check (KV record + hash compare)",
+  bodyReader: "body reader (stream, size check, UTF-8, JSON.parse)",
+  validation: "validation (every event, all or nothing)",
+  rpc: "RPC into the object and back (nothing done there)",
+  ordering: "per-chat ordering (stable sort)",
+  idLookup: "id lookup and record (the batch's new ids inserted, the others found, SQLite)",
+  idClaim: "id claim (that, then forgetting the new ids left unclaimed, SQLite)",
+  floorIdInsert: "for comparison: one INSERT OR IGNORE per id into a table like the floor's (id primary key only)",
+  timedIdInsert: "for comparison: the same into a table like the product's (id primary key and a time index, for pruning)",
+  apply: "apply (model)",
+  indexUpkeep: "chat index upkeep",
+  writes: "writes (chat rows + summary, SQLite)",
+  wholeObjectMethod: "the object's applyEvents as it runs (all of its steps, one transaction)",
+};
+
+function stepLines(steps) {
+  const lines = ["| step | µs per event |", "|---|---|"];
+  for (const [key, label] of Object.entries(STEP_NAMES)) if (key in steps) lines.push(`| ${label} | ${steps[key]} |`);
+  lines.push("", `The read path's per-token limiter call (\`TOKEN_LIMIT.limit\`, awaited on every read): ${steps.limiterUsPerCall} µs per call.`);
+  return lines;
+}
+
 function report(results) {
-  const { read, ingest, object, company } = results;
+  const { reads, ingest, steps, object, company } = results;
   const us = (ms) => round(ms * 1000, 1);
   const check = (ratio, target, atLeast = true) => (atLeast ? ratio >= target : ratio <= target) ? "yes" : "**no**";
   const lines = [];
   const c = object.costs;
   const [small, , large] = PROBE_SIZES;
   const applyGrowth = c[large].applyMsPerEvent / c[small].applyMsPerEvent;
+  const floorGrowth = c[large].sqlFloorMsPerEvent / c[small].sqlFloorMsPerEvent;
   const lightGrowth = c[large].lightBuildMs / c[small].lightBuildMs;
-  const paired = (target, limit) => median(target.rounds_rps.map((rps, i) => rps / limit.rounds_rps[i]));
-  const ratios = {
-    light_vs_health: paired(read.status_light, read.health),
-    light_vs_bare: paired(read.status_light, read.bare_light_bytes),
-    metrics_vs_light: paired(read.metrics, read.status_light),
-    bare_light_vs_health: paired(read.bare_light_bytes, read.health),
-    detail_vs_bare: paired(read.status_detail, read.bare_detail_bytes),
-    ingest100_vs_bare: paired(ingest.ingest_100, ingest.bare_sink_100),
-    ingest500_vs_bare: paired(ingest.ingest_500, ingest.bare_sink_500),
-    apply_growth_100k_vs_1k: applyGrowth,
-    light_build_growth_100k_vs_1k: lightGrowth,
-    company_cached_vs_light: paired(company.company_cached, company.status_light),
-    company_miss_growth_200_vs_1: company.miss_us[200] / company.miss_us[1],
-    company_miss_request_growth_200_vs_1: company.miss_request_ms[200] / company.miss_request_ms[1],
-  };
-  results.ratios = Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v, 3)]));
+  const ratios = { ...ingestRatios(ingest) };
+  for (const read of reads) for (const [key, value] of Object.entries(readRatios(read))) ratios[`${key}_c${read.connections}`] = value;
+  ratios.apply_growth_100k_vs_1k = round(applyGrowth, 3);
+  ratios.sql_floor_growth_100k_vs_1k = round(floorGrowth, 3);
+  ratios.light_build_growth_100k_vs_1k = round(lightGrowth, 3);
+  const paired = (target, limit) => pairedRatio(target, limit).median;
+  ratios.company_cached_vs_light = paired(company.company_cached, company.status_light);
+  ratios.company_miss_growth_200_vs_1 = round(company.miss_us[200] / company.miss_us[1], 3);
+  ratios.company_miss_request_growth_200_vs_1 = round(company.miss_request_ms[200] / company.miss_request_ms[1], 3);
+  results.ratios = ratios;
   const rs = (r) => `${r.rps} req/s (p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms)`;
 
   lines.push("# Benchmark results", "");
   lines.push(`Written by \`npm run bench\` (bench/run.mjs) on ${results.meta.date}: ${results.meta.machine}.`);
-  lines.push(`wrangler dev ${results.meta.wrangler} on ${HOST}:${PORT}; autocannon ${results.meta.autocannon}, ${CONNECTIONS} connections,`);
-  lines.push(`${ROUNDS} interleaved rounds of ${SECONDS} s per target, medians shown; each ratio is the median of the rounds' own`);
-  lines.push("ratios (target and limit back to back in each round). Every limit was measured in this same run");
-  lines.push("on the same runtime and process; the load tool shares the machine's cores with the server, so only");
-  lines.push("ratios within one run mean anything.", "");
-  lines.push("| figure | measured | physical limit (same run) | ratio | target | met |");
+  lines.push(`wrangler dev ${results.meta.wrangler} on ${HOST}:${PORT}; autocannon ${results.meta.autocannon}; read figures at ${CONNECTION_COUNTS.join(" and ")} connections,`);
+  lines.push(`ingestion at ${ingest.connections}; ${ROUNDS} interleaved rounds of ${SECONDS} s per target, medians shown; each ratio is the median of the`);
+  lines.push("rounds' own ratios (target and limit back to back in each round), with their min–max in brackets. Every limit was");
+  lines.push("measured in this same run on the same runtime and process; the load tool shares the machine's cores with the server,");
+  lines.push("so only ratios within one run mean anything.", "");
+  lines.push("| figure | measured | limit (same run) | ratio median (min–max) | target | met |");
   lines.push("|---|---|---|---|---|---|");
-  lines.push(`| (a) status \`detalle=false\`, N = ${N} (${read.light_bytes} B) | ${rs(read.status_light)} | \`GET /health\`: ${rs(read.health)} | ${round(ratios.light_vs_health, 2)} | ≥ 0.9 | ${check(ratios.light_vs_health, 0.9)} |`);
-  lines.push(`| (a) — the same, against a bare Worker sending its ${read.light_bytes} bytes from memory | ${rs(read.status_light)} | ${rs(read.bare_light_bytes)} (itself ${round(ratios.bare_light_vs_health, 2)} × \`/health\`) | ${round(ratios.light_vs_bare, 2)} | — | — |`);
-  lines.push(`| (a) \`GET /helpdesk-status/metrics\`, N = ${N} (${read.metrics_bytes} B of Prometheus text) | ${rs(read.metrics)} | status \`detalle=false\` of the same branch: ${rs(read.status_light)} | ${round(ratios.metrics_vs_light, 2)} | ≥ 0.9 | ${check(ratios.metrics_vs_light, 0.9)} |`);
-  lines.push(`| (a) status with detail, N = ${N} (${read.detail_bytes} B) | ${rs(read.status_detail)} | bare Worker, same bytes from memory: ${rs(read.bare_detail_bytes)} | ${round(ratios.detail_vs_bare, 2)} | ≥ 0.9 | ${check(ratios.detail_vs_bare, 0.9)} |`);
-  lines.push(`| (b) ingest, batches of 100 (${ingest.body_bytes_100} B) | ${ingest.ingest_100.events_per_s} events/s (${ingest.ingest_100.rps} req/s, p99 ${ingest.ingest_100.p99_ms} ms) | bare sink, same bodies: ${ingest.bare_sink_100.events_per_s} events/s | ${round(ratios.ingest100_vs_bare, 2)} | — | — |`);
-  lines.push(`| (b) ingest, batches of 500 (${ingest.body_bytes_500} B) | ${ingest.ingest_500.events_per_s} events/s (${ingest.ingest_500.rps} req/s, p99 ${ingest.ingest_500.p99_ms} ms) | bare sink, same bodies: ${ingest.bare_sink_500.events_per_s} events/s | ${round(ratios.ingest500_vs_bare, 2)} | ≥ 0.6 | ${check(ratios.ingest500_vs_bare, 0.6)} |`);
-  lines.push(`| (c) apply per event, 1k / 10k / 100k open chats | ${PROBE_SIZES.map((n) => `${us(c[n].applyMsPerEvent)} µs`).join(" / ")} | SQL floor (event id + one row): ${PROBE_SIZES.map((n) => `${us(c[n].sqlFloorMsPerEvent)}`).join(" / ")} µs, itself growing ${round(c[large].sqlFloorMsPerEvent / c[small].sqlFloorMsPerEvent, 2)}× | growth 100k/1k: ${round(applyGrowth, 2)} | ≤ 2 | ${check(applyGrowth, 2, false)} |`);
+  for (const read of reads) {
+    const r = readRatios(read);
+    const at = `${read.connections} conn.`;
+    lines.push(`| (a) status \`detalle=false\`, N = ${N} (${read.light_bytes} B), ${at} | ${rs(read.status_light)} | \`GET /health\`: ${rs(read.health)} | ${spread(r.light_vs_health)} | ≥ 0.9 | ${check(r.light_vs_health.median, 0.9)} |`);
+    lines.push(`| (a) — the same, against a bare Worker sending its ${read.light_bytes} bytes from memory, ${at} | ${rs(read.status_light)} | ${rs(read.bare_light_bytes)} (itself ${spread(r.bare_light_vs_health)} × \`/health\`) | ${spread(r.light_vs_bare)} | — | — |`);
+    lines.push(`| (a) \`GET /helpdesk-status/metrics\`, N = ${N} (${read.metrics_bytes} B of Prometheus text), ${at} | ${rs(read.metrics)} | status \`detalle=false\` of the same branch: ${rs(read.status_light)} | ${spread(r.metrics_vs_light)} | ≥ 0.9 | ${check(r.metrics_vs_light.median, 0.9)} |`);
+    lines.push(`| (a) status with detail, N = ${N} (${read.detail_bytes} B), ${at} | ${rs(read.status_detail)} | bare Worker, same bytes from memory: ${rs(read.bare_detail_bytes)} | ${spread(r.detail_vs_bare)} | ≥ 0.9 | ${check(r.detail_vs_bare.median, 0.9)} |`);
+  }
+  lines.push(`| (b) ingest, batches of 100 (${ingest.body_bytes_100} B) | ${ingest.ingest_100.events_per_s} events/s (${ingest.ingest_100.rps} req/s, p99 ${ingest.ingest_100.p99_ms} ms) | durable floor, same bodies: ${ingest.floor_100.events_per_s} events/s | ${spread(ratios.ingest100_vs_floor)} | — | — |`);
+  lines.push(`| (b) ingest, batches of 500 (${ingest.body_bytes_500} B) | ${ingest.ingest_500.events_per_s} events/s (${ingest.ingest_500.rps} req/s, p99 ${ingest.ingest_500.p99_ms} ms) | durable floor, same bodies: ${ingest.floor_500.events_per_s} events/s | ${spread(ratios.ingest500_vs_floor)} | ≥ 0.7 | ${check(ratios.ingest500_vs_floor.median, 0.7)} |`);
+  lines.push(`| (b) — the durable floor itself, batches of 500 | ${ingest.floor_500.events_per_s} events/s | bare sink (body read and dropped, no object): ${ingest.bare_sink_500.events_per_s} events/s | ${spread(ratios.floor500_vs_bare_sink)} | — | — |`);
+  lines.push(`| (c) apply per event, 1k / 10k / 100k open chats | ${PROBE_SIZES.map((n) => `${us(c[n].applyMsPerEvent)} µs`).join(" / ")} | SQL floor (event id + one row): ${PROBE_SIZES.map((n) => `${us(c[n].sqlFloorMsPerEvent)}`).join(" / ")} µs, itself growing ${round(floorGrowth, 2)}× | growth 100k/1k: ${round(applyGrowth, 2)} | ≤ the floor's ${round(floorGrowth, 2)} | ${check(applyGrowth, floorGrowth, false)} |`);
   lines.push(`| (c) — its in-memory share (model + chat index, no SQL) | ${PROBE_SIZES.map((n) => `${us(c[n].inMemoryMsPerEvent)} µs`).join(" / ")} | — | growth 100k/1k: ${round(c[large].inMemoryMsPerEvent / c[small].inMemoryMsPerEvent, 2)} | — | — |`);
   lines.push(`| (c) snapshot build \`detalle=false\`, 1k / 10k / 100k | ${PROBE_SIZES.map((n) => `${us(c[n].lightBuildMs)} µs`).join(" / ")} | serializing the same body: ${PROBE_SIZES.map((n) => `${us(c[n].lightSerializeMs)}`).join(" / ")} µs | growth 100k/1k: ${round(lightGrowth, 2)} | ≤ 2 | ${check(lightGrowth, 2, false)} |`);
   lines.push(`| (c) snapshot build with detail, 1k / 10k / 100k | ${PROBE_SIZES.map((n) => `${round(c[n].detailBuildMs, 2)} ms`).join(" / ")} | serializing the same body: ${PROBE_SIZES.map((n) => `${round(c[n].detailSerializeMs, 2)}`).join(" / ")} ms | — | — | — |`);
@@ -483,24 +564,21 @@ function report(results) {
     "; rebuilding the index from scratch (on load or reconciliation): " +
     PROBE_SIZES.map((n) => `${round(c[n].indexRebuildMs, 2)} ms`).join(" / ") + ".");
   lines.push(`Waiting chats in the probe objects: ${PROBE_SIZES.map((n) => c[n].waiting).join(" / ")}; detail bodies ${PROBE_SIZES.map((n) => `${round(c[n].detailBytes / 1024, 0)} KiB`).join(" / ")}.`);
+  const [firstRead] = reads;
   lines.push("", `The Worker's own time per request, network and proxy left out (\`app.fetch\` in a loop inside the isolate):`);
-  lines.push(`\`/health\` ${read.worker_us.health} µs, status \`detalle=false\` ${read.worker_us.status_light} µs, status with detail ${read.worker_us.status_detail} µs, metrics ${read.worker_us.metrics} µs;`);
-  lines.push(`against ${round(1e6 / read.health.rps, 0)} µs of machine time per \`/health\` request through wrangler dev (1 / its throughput): the rest`);
+  lines.push(`\`/health\` ${firstRead.worker_us.health} µs, status \`detalle=false\` ${firstRead.worker_us.status_light} µs, status with detail ${firstRead.worker_us.status_detail} µs, metrics ${firstRead.worker_us.metrics} µs;`);
+  lines.push(`against ${round(1e6 / firstRead.health.rps, 0)} µs of machine time per \`/health\` request through wrangler dev (1 / its throughput): the rest`);
   lines.push("is the local proxy, the HTTP stack and the load tool, which every path pays alike.");
-  const transportMs = 1000 / ingest.bare_sink_500.rps;
-  const validateMs = 500 * ingest.validation_ms_per_event;
-  const applyMs = 500 * c[small].applyMsPerEvent;
-  const floorMs = 500 * c[small].sqlFloorMsPerEvent;
-  lines.push("", "What bounds ingestion (one 500-event request, medians above; locally the Worker and the object share one");
-  lines.push(`thread, so these add up): transport as the bare sink sees it ${round(transportMs, 2)} ms; the Worker's JSON.parse + zod`);
-  lines.push(`validation ${round(validateMs, 2)} ms (${us(ingest.validation_ms_per_event)} µs/event); the object's apply ${round(applyMs, 2)} ms (${us(c[small].applyMsPerEvent)} µs/event, of which`);
-  lines.push(`${us(c[small].sqlFloorMsPerEvent)} µs is the bare SQLite floor of recording the id and rewriting the row). Predicted ceiling`);
-  lines.push(`${round(1000 / (transportMs + validateMs + applyMs), 1)} req/s = ${round((transportMs) / (transportMs + validateMs + applyMs), 2)} × the bare sink; with validation and storage alone at their floors it would still be`);
-  lines.push(`${round(transportMs / (transportMs + validateMs + floorMs), 2)} ×.`);
+  lines.push("", "Each step of one 500-event request, taken apart inside workerd (medians of 5 probe rounds of 20 requests):", "");
+  lines.push(...stepLines(steps));
   lines.push("", "Per-round request rates (req/s), in order:", "");
-  for (const [name, value] of [...Object.entries(read), ...Object.entries(ingest)]) {
-    if (value && value.rounds_rps) lines.push(`- ${name}: ${value.rounds_rps.map(Math.round).join(", ")}${value.failed ? ` (${value.failed} failed)` : ""}`);
-  }
+  const perRound = (prefix, group) => {
+    for (const [name, value] of Object.entries(group)) {
+      if (value && value.rounds_rps) lines.push(`- ${prefix}${name}: ${value.rounds_rps.map(Math.round).join(", ")}${value.failed ? ` (${value.failed} failed)` : ""}`);
+    }
+  };
+  for (const read of reads) perRound(`${read.connections} conn. `, read);
+  perRound(`${ingest.connections} conn. `, ingest);
   lines.push("", "Raw figures: bench/results.json.", "");
   return lines.join("\n");
 }
@@ -520,19 +598,27 @@ async function main() {
     const writer = await provision("ingesta");
     await loadChats(writer, N);
 
-    if (process.env.BENCH_ONLY === "company") {
-      // The company view alone: printed, no results files written.
-      console.log(JSON.stringify(await companyPath(reader), null, 2));
+    if (ONLY) {
+      // One part alone, printed, no results files written.
+      if (ONLY === "read") {
+        for (const connections of CONNECTION_COUNTS) {
+          const read = await readPath(reader, connections);
+          console.log(JSON.stringify({ read, ratios: readRatios(read) }, null, 2));
+        }
+      }
+      if (ONLY === "ingest") {
+        const ingest = await ingestPath(writer);
+        console.log(JSON.stringify({ ingest, ratios: ingestRatios(ingest) }, null, 2));
+      }
+      if (ONLY === "steps") console.log(stepLines(await ingestSteps(writer)).join("\n"));
+      if (ONLY === "company") console.log(JSON.stringify(await companyPath(reader), null, 2));
       return;
     }
-    const read = await readPath(reader);
-    if (process.env.BENCH_ONLY === "read") {
-      // A quick look at the read path alone (about a minute): printed, no results files written.
-      console.log(JSON.stringify(read, null, 2));
-      return;
-    }
+    const reads = [];
+    for (const connections of CONNECTION_COUNTS) reads.push(await readPath(reader, connections));
     const company = await companyPath(reader);
     const ingest = await ingestPath(writer);
+    const steps = await ingestSteps(writer);
     const object = await objectCosts(server.child.pid);
     await server.stop();
     object.memory = await largestObjectMemory(config);
@@ -547,12 +633,13 @@ async function main() {
         command: "npm run bench",
         rounds: ROUNDS,
         seconds_per_round: SECONDS,
-        connections: CONNECTIONS,
+        connections: CONNECTION_COUNTS,
         open_chats: N,
         duration_s: 0,
       },
-      read,
+      reads,
       ingest,
+      steps,
       object,
       company,
     };

@@ -33,7 +33,12 @@ const BRANCHES = Number(process.env.SOAK_BRANCHES ?? 6);
 const CHATS_PER_BRANCH = Number(process.env.SOAK_CHATS ?? 2500);
 const PRODUCERS = Number(process.env.SOAK_PRODUCERS ?? 6);
 const WS_CLIENTS = Number(process.env.SOAK_WS ?? 2);
+/** Bound of the load phase (from its start: starting wrangler on a loaded machine is not under test). */
 const DEADLINE_MS = Number(process.env.SOAK_DEADLINE_MS ?? 180_000);
+/** No request acknowledged for this long while some are pending: the run is stuck, and fails at once, naming them. */
+const STALL_MS = Number(process.env.SOAK_STALL_MS ?? 60_000);
+/** The whole run's last-resort bound: startup, load, restart, checks and the final pass. */
+const WATCHDOG_MS = Number(process.env.SOAK_WATCHDOG_MS ?? DEADLINE_MS + 240_000);
 const KILL_AT = 0.4; // share of requests acknowledged when the runtime is killed
 const ESTADOS = ["nuevo", "pendiente", "asignado", "icarobot_ia"];
 const BOT = "icarobot_ia";
@@ -47,7 +52,12 @@ const empresa = "soak";
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const random = (n) => Math.floor(Math.random() * n);
 const chance = (p) => Math.random() < p;
-const timeLeft = () => DEADLINE_MS - (Date.now() - started);
+let loadStartedAt = null;
+/** Time left for the load phase; before it starts, for starting the server. */
+const timeLeft = () => DEADLINE_MS - (Date.now() - (loadStartedAt ?? started));
+/** What the run is doing, for the watchdog's report. */
+let phase = "starting";
+let lastAcknowledgedAt = Date.now();
 
 // ---------------------------------------------------------------- the runtime, killed and restarted
 
@@ -172,7 +182,7 @@ function batches(events) {
     const eventos = events.slice(offset, offset + size);
     offset += size;
     if (chance(0.1)) eventos.push(eventos[random(eventos.length)]);
-    requests.push({ index: requests.length, eventos, attempts: 0, unanswered: 0, answers: [] });
+    requests.push({ index: requests.length, eventos, attempts: 0, unanswered: 0, answers: [], outcomes: [], done: false });
   }
   return requests;
 }
@@ -194,7 +204,8 @@ async function post(key, body, timeoutMs) {
 async function deliver(key, request) {
   const body = JSON.stringify({ eventos: request.eventos });
   for (;;) {
-    if (timeLeft() <= 0) throw new Error("deadline reached while delivering");
+    if (timeLeft() <= 0) throw new Error(`deadline reached while delivering request ${request.index} (${describe(request)})`);
+    if (Date.now() - lastAcknowledgedAt > STALL_MS) throw new Error(`no request acknowledged for ${STALL_MS / 1000} s; request ${request.index}: ${describe(request)}`);
     request.attempts += 1;
     stats.attempts += 1;
     stats.sent += request.eventos.length;
@@ -202,11 +213,13 @@ async function deliver(key, request) {
     const timeoutMs = request.attempts === 1 && chance(0.05) ? 5 + random(40) : 15_000;
     try {
       const response = await post(key, body, timeoutMs);
+      remember(request, response.status);
       if (response.status === 200) {
         const answer = await response.json();
         request.answers.push(answer);
         stats.acknowledged += 1;
         stats.acknowledgedEvents += request.eventos.length;
+        lastAcknowledgedAt = Date.now();
         if (answer.aceptados + answer.duplicados + answer.obsoletos !== request.eventos.length) stats.badAnswers.push({ index: request.index, answer });
         return answer;
       }
@@ -216,12 +229,23 @@ async function deliver(key, request) {
       stats.failures += 1;
       if (response.status < 500) return null; // a valid request refused: a bug, reported below
     } catch (error) {
+      remember(request, error.name === "TimeoutError" ? `timeout ${timeoutMs} ms` : (error.cause?.code ?? error.name));
       request.unanswered += 1;
       if (error.name === "TimeoutError") stats.timeouts += 1;
       else stats.failures += 1;
     }
     await sleep(100 + random(400));
   }
+}
+
+/** Keeps a request's last outcomes (a status, or how the attempt failed), for a failure's report. */
+function remember(request, outcome) {
+  request.outcomes.push(`${((Date.now() - started) / 1000).toFixed(1)} s: ${outcome}`);
+  if (request.outcomes.length > 6) request.outcomes.shift();
+}
+
+function describe(request) {
+  return `${request.eventos.length} events, ${request.attempts} attempts, last: ${request.outcomes.join("; ") || "none"}`;
 }
 
 async function produce(key, queue, onAcknowledged) {
@@ -231,6 +255,7 @@ async function produce(key, queue, onAcknowledged) {
     await deliver(key, request);
     // One batch in twenty is delivered a second time, as a sender that lost the answer would.
     if (chance(0.05)) await deliver(key, request);
+    request.done = true;
     onAcknowledged();
   }
 }
@@ -396,6 +421,10 @@ async function main() {
   let done = 0;
   let crash = null;
   const loadStarted = Date.now();
+  loadStartedAt = loadStarted;
+  lastAcknowledgedAt = loadStarted;
+  phase = "load";
+  pending = () => requests.filter((request) => !request.done);
   const progress = setInterval(() => {
     console.log(`soak: ${done}/${requests.length} requests acknowledged, ${stats.attempts} attempts, ${stats.timeouts} timeouts, ${stats.failures} failures`);
   }, 10_000);
@@ -403,7 +432,14 @@ async function main() {
     done += 1;
     if (!crash && done >= requests.length * KILL_AT) {
       console.log(`soak: SIGKILL of the wrangler process group after ${done} of ${requests.length} requests`);
-      crash = crashAndRestart().then((downMs) => console.log(`soak: restarted on the same state, serving again after ${downMs} ms`));
+      phase = "load, restarting the server";
+      crash = crashAndRestart().then((downMs) => {
+        phase = "load";
+        lastAcknowledgedAt = Math.max(lastAcknowledgedAt, Date.now());
+        console.log(`soak: restarted on the same state, serving again after ${downMs} ms`);
+      });
+      // Reported where it is awaited, not as an unhandled rejection that would end the run unexplained.
+      crash.catch(() => {});
     }
   };
   await Promise.all(Array.from({ length: PRODUCERS }, () => produce(key, queue, onAcknowledged)));
@@ -411,6 +447,7 @@ async function main() {
   clearInterval(progress);
   const loadMs = Date.now() - loadStarted;
 
+  phase = "stopping readers and monitors";
   stop.done = true;
   for (const socket of stop.sockets) if (socket.readyState === WebSocket.OPEN) socket.close(1000, "fin");
   await Promise.all(readers);
@@ -419,11 +456,13 @@ async function main() {
   endMonitors();
   await Promise.all(monitors);
 
+  phase = "comparing snapshots";
   await sleep(1500); // the snapshot may be cached for up to a second
   const mismatches = [];
   for (const branch of branches) {
     for (const problem of compare(await snapshot(branch), expected.get(branch.sucursal))) mismatches.push(`${branch.sucursal} ${problem}`);
   }
+  phase = "final pass";
   const final = await finalPass(key, requests);
 
   const distinctAccepted = requests.reduce((sum, r) => sum + r.answers.reduce((s, a) => s + a.aceptados, 0), 0);
@@ -465,15 +504,17 @@ async function main() {
 }
 
 // Bounded whatever happens: a hang anywhere ends the run as a failure, with the server stopped.
+let pending = () => [];
 const watchdog = setTimeout(() => {
-  console.error(`soak: FAILED, still running after ${DEADLINE_MS / 1000 + 60} s`);
+  console.error(`soak: FAILED, still running after ${WATCHDOG_MS / 1000} s, while ${phase}`);
   console.error(`  progress: ${JSON.stringify({ ...stats, badAnswers: stats.badAnswers.length, rejections: stats.rejections.length })}`);
+  for (const request of pending().slice(0, 5)) console.error(`  unacknowledged request ${request.index}: ${describe(request)}`);
   cleanUp();
   setTimeout(() => {
     rmSync(stateDir, { recursive: true, force: true });
     process.exit(1);
   }, 2500);
-}, DEADLINE_MS + 60_000);
+}, WATCHDOG_MS);
 watchdog.unref();
 
 let ok = false;

@@ -98,9 +98,10 @@ describe("ingest keys", () => {
     for (const { name } of stored.keys) expect(await env.CONFIG.get(name)).not.toContain(branch.key);
   });
 
-  it("revokes a key: it gets 401 afterwards", async () => {
+  it("revokes a key: it gets 401 afterwards, even right after a request kept its record in the isolate", async () => {
     const branch = await provisionBranch();
     const id = branch.key.split("_")[1];
+    expect((await postEvents(branch.key, event(branch, "chat.actualizado", { id_resumen: 2 }))).status).toBe(200);
     expect((await admin("DELETE", `/empresas/${branch.empresa}/claves-ingesta/${id}`)).status).toBe(204);
     expect((await postEvents(branch.key, event(branch, "chat.actualizado", { id_resumen: 1 }))).status).toBe(401);
   });

@@ -64,6 +64,19 @@ describe("restart", () => {
   });
 });
 
+describe("chat rows", () => {
+  it("store text with NUL, lone surrogates, quotes and escapes exactly as memory holds it, and load it back", async () => {
+    const branch = await provisionBranch();
+    const names = ["Ana\u0000Beto", "a\ud800b\udfff", 'comillas " y \\ barra', "ñandú 🦤", "</script>\u2028"];
+    await push(branch, ...names.map((nombre_cliente, i) => eventAt(branch, "chat.actualizado", { id_resumen: i + 1, nombre_cliente, agente: nombre_cliente }, Date.now() - MINUTE)));
+    await runInDurableObject(branchObject(branch), (instance, state) => {
+      const loaded = new BranchStore(state.storage.sql).load();
+      expect(loaded).toEqual(inside(instance).state);
+      expect([...loaded.chats.values()].map((chat) => chat.nombre_cliente).sort()).toEqual([...names].sort());
+    });
+  });
+});
+
 describe("remembered event ids", () => {
   it("keeps ids applied less than 25 hours ago and forgets older ones, in the alarm only", async () => {
     setClock(LATER);
@@ -105,18 +118,20 @@ describe("remembered event ids", () => {
 });
 
 describe("SQLite bound parameters", () => {
-  it("never binds more than 100 parameters in one statement, even for 1000 events and a large reconciliation", async () => {
+  it("binds at most 100 parameters and no value near SQLite's 2 MB per statement, and writes a batch in a few statements", async () => {
     const branch = await provisionBranch();
     const stub = branchObject(branch);
     const now = Date.now();
-    const { max, calls } = await runInDurableObject(stub, async (instance, state) => {
+    const { max, calls, batchCalls, longest } = await runInDurableObject(stub, async (instance, state) => {
       const sql = inside(instance).store.sql;
       const exec = sql.exec;
       let max = 0;
       let calls = 0;
+      let longest = 0;
       sql.exec = function (this: SqlStorage, query: string, ...bindings: unknown[]) {
         calls += 1;
         max = Math.max(max, bindings.length);
+        for (const value of bindings) if (typeof value === "string") longest = Math.max(longest, new TextEncoder().encode(value).byteLength);
         return exec.call(this, query, ...bindings);
       } as typeof sql.exec;
       try {
@@ -128,15 +143,21 @@ describe("SQLite bound parameters", () => {
           chat: { id_resumen: i % 400, agente: "ana" },
         }));
         await instance.applyEvents(settings, events);
-        const chats = Array.from({ length: 2000 }, (_, i) => ({ id_resumen: i, estado: "nuevo" as const, espera_desde: null }));
+        const batchCalls = calls;
+        // Long multi-byte details: the reconciliation's rows need several statements.
+        const name = "ñ".repeat(512);
+        const chats = Array.from({ length: 2000 }, (_, i) => ({ id_resumen: i, estado: "nuevo" as const, espera_desde: null, nombre_cliente: name, id_cliente: name }));
         await instance.reconcile(settings, now, chats, 5);
-        return { max, calls };
+        return { max, calls, batchCalls, longest };
       } finally {
         sql.exec = exec;
       }
     });
-    expect(calls).toBeGreaterThan(3000);
+    expect(batchCalls).toBeGreaterThan(0);
+    expect(batchCalls).toBeLessThan(40);
+    expect(calls).toBeGreaterThan(batchCalls + 3);
     expect(max).toBeLessThanOrEqual(100);
+    expect(longest).toBeLessThan(1024 * 1024);
     expect((await readStatus(branch)).resumen_general.chat_abiertos).toBe(2000);
   });
 });

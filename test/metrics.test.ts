@@ -161,7 +161,7 @@ describe("GET /helpdesk-status/metrics exposition", () => {
     expect(status.metricas.espera_maxima_min).toBe(70);
     // First responses today: chat 5 answered after 600 s, chat 6 closed unanswered does not count.
     expect(value(series, "helpdesk_primera_respuesta_promedio_segundos")).toBe(Math.round(status.metricas.primera_respuesta_promedio_min * 60));
-    expect(value(series, "helpdesk_nivel_servicio_ratio")).toBe(status.metricas.nivel_servicio_pct / 100);
+    expect(value(series, "helpdesk_nivel_servicio_ratio")).toBe(Number((status.metricas.nivel_servicio_pct / 100).toFixed(3)));
 
     for (const { agente, chats_asignados, chats_esperando } of status.carga_por_agente) {
       expect(value(series, "helpdesk_agente_chats", { agente })).toBe(chats_asignados);

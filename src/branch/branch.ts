@@ -137,13 +137,13 @@ export class Branch extends DurableObject<Env> {
 
   async applyEvents(settings: BranchSettings, events: BranchEvent[]): Promise<IngestResult> {
     this.useSettings(settings);
-    const now = Date.now();
-    const ids = { claim: (id: string) => this.store.claimEventId(id, now), release: (id: string) => this.store.releaseEventId(id) };
     let outcome!: ReturnType<typeof applyBatch>;
     this.writeThrough(() => {
+      const ids = this.store.batchLedger(events.map((event) => event.id), Date.now());
       outcome = applyBatch(this.state, this.index, events, settings, ids);
+      ids.settle();
       if (outcome.result.aceptados === 0) return;
-      for (const chat of outcome.changed) this.store.saveChat(chat);
+      this.store.saveChats(outcome.changed);
       this.store.saveSummary(this.state);
     });
     if (outcome.result.aceptados > 0) await this.changed();
@@ -156,7 +156,7 @@ export class Branch extends DurableObject<Env> {
       reconcileState(this.state, takenAt, chats, closedToday, settings);
       this.index = ChatIndex.of(this.state);
       this.store.deleteAllChats();
-      for (const chat of this.state.chats.values()) this.store.saveChat(chat);
+      this.store.saveChats(this.state.chats.values());
       this.store.saveSummary(this.state);
     });
     await this.changed();

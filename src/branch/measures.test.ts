@@ -53,7 +53,8 @@ describe("measureSnapshot", () => {
         expect(Math.floor(m.longestWaitSeconds / 60)).toBe(body.metricas.espera_maxima_min);
         expect(Math.abs(m.meanWaitSeconds / 60 - body.metricas.espera_promedio_min)).toBeLessThanOrEqual(0.06);
         expect(Math.abs(m.firstResponseMeanSeconds / 60 - body.metricas.primera_respuesta_promedio_min)).toBeLessThanOrEqual(0.06);
-        expect(m.serviceLevelRatio).toBe(body.metricas.nivel_servicio_pct / 100);
+        // The decimal pct / 100 (33.3 → 0.333), not its float quotient 0.33299999999999996.
+        expect(m.serviceLevelRatio).toBe(Number((body.metricas.nivel_servicio_pct / 100).toFixed(3)));
         expect(m.agents).toEqual(
           [...body.carga_por_agente].sort((a, b) => (a.agente < b.agente ? -1 : 1)).map((a) => ({ name: a.agente, open: a.chats_asignados, waiting: a.chats_esperando })),
         );

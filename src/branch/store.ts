@@ -1,12 +1,28 @@
 /**
  * The branch's SQLite storage: every statement the Durable Object runs. The state is loaded once
- * and then written through, a changed chat at a time, inside the caller's transaction.
+ * and then written through inside the caller's transaction: a batch's changed chats, its new event
+ * ids and the summary in a few multi-row statements.
  */
-import { type BranchState, type Chat, type DailyFigures, type BranchSettings, emptyState } from "./model";
+import { type BranchState, type Chat, type DailyFigures, type BranchSettings, type EventIdLedger, emptyState } from "./model";
 import { HOUR } from "../utils/time";
 
 /** Applied event ids are remembered this long (the contract asks for at least 24 hours). */
 export const EVENT_ID_RETENTION_MS = 25 * HOUR;
+
+/** How much chat JSON one statement binds (UTF-16 units): under 1 MB of UTF-8 whatever the text. */
+const CHATS_PER_STATEMENT_CHARS = 256 * 1024;
+
+/** Text SQLite may not hand back exactly as it was bound (NUL, UTF-16 surrogates). */
+const UNSAFE_READ_BACK = /[\u0000\uD800-\uDFFF]/;
+
+/** Durable Object SQLite binds at most this many values per statement. */
+const MAX_BOUND_PARAMETERS = 100;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
 
 export class BranchStore {
   constructor(private readonly sql: SqlStorage) {
@@ -43,20 +59,81 @@ export class BranchStore {
   }
 
   /**
-   * Records an event id unless it is already there: true when it was new. One statement instead
-   * of a lookup and an insert, on the hot path of every event.
+   * The applied-id ledger of one batch, in the caller's transaction. Every id of the batch not
+   * applied before is inserted up front (a few multi-row statements, which also tell which ones
+   * were new); `claim` and `release` then work in memory, and `settle` deletes the new ids that
+   * were not claimed in the end (events that turned out stale are not remembered). An id that
+   * SQLite would not read back as sent (a NUL, a surrogate) is looked up by position instead.
    */
-  claimEventId(eventId: string, now: number): boolean {
-    return this.sql.exec(`INSERT OR IGNORE INTO applied_events (id, applied_at) VALUES (?, ?)`, eventId, now).rowsWritten > 0;
+  batchLedger(ids: string[], now: number): EventIdLedger & { settle(): void } {
+    const distinct = [...new Set(ids)];
+    const fresh = distinct.some((id) => UNSAFE_READ_BACK.test(id)) ? this.insertByPosition(distinct, now) : this.insertReturning(distinct, now);
+    const claimed = new Set<string>();
+    return {
+      claim: (id) => {
+        if (!fresh.has(id) || claimed.has(id)) return false;
+        claimed.add(id);
+        return true;
+      },
+      release: (id) => void claimed.delete(id),
+      settle: () => {
+        const unclaimed = [...fresh].filter((id) => !claimed.has(id));
+        for (const chunk of chunks(unclaimed, MAX_BOUND_PARAMETERS)) {
+          this.sql.exec(`DELETE FROM applied_events WHERE id IN (${chunk.map(() => "?").join(",")})`, ...chunk);
+        }
+      },
+    };
   }
 
-  /** Forgets an id claimed for an event that turned out stale (stale events are not remembered). */
-  releaseEventId(eventId: string): void {
-    this.sql.exec(`DELETE FROM applied_events WHERE id = ?`, eventId);
+  /** Inserts the ids not there yet; the rows inserted come back (?1 is the time, shared). */
+  private insertReturning(ids: string[], now: number): Set<string> {
+    const fresh = new Set<string>();
+    for (const chunk of chunks(ids, MAX_BOUND_PARAMETERS - 1)) {
+      const rows = chunk.map((_, i) => `(?${i + 2}, ?1)`).join(",");
+      const query = `INSERT OR IGNORE INTO applied_events (id, applied_at) VALUES ${rows} RETURNING id`;
+      for (const row of this.sql.exec<{ id: string }>(query, now, ...chunk)) fresh.add(row.id);
+    }
+    return fresh;
   }
 
-  saveChat(chat: Chat): void {
-    this.sql.exec(`INSERT OR REPLACE INTO chats (id, data) VALUES (?, ?)`, chat.id_resumen, JSON.stringify(chat));
+  /** The same for ids that may not read back as sent: positions of the known ones come back, then the others are inserted. */
+  private insertByPosition(ids: string[], now: number): Set<string> {
+    const known = new Set<number>();
+    for (let start = 0; start < ids.length; start += MAX_BOUND_PARAMETERS) {
+      const chunk = ids.slice(start, start + MAX_BOUND_PARAMETERS);
+      const batch = chunk.map((_, i) => `(${start + i}, ?${i + 1})`).join(",");
+      const query = `WITH batch (k, id) AS (VALUES ${batch}) SELECT k FROM batch WHERE EXISTS (SELECT 1 FROM applied_events WHERE applied_events.id = batch.id)`;
+      for (const row of this.sql.exec<{ k: number }>(query, ...chunk)) known.add(row.k);
+    }
+    const fresh = ids.filter((_, k) => !known.has(k));
+    for (const chunk of chunks(fresh, MAX_BOUND_PARAMETERS - 1)) {
+      const rows = chunk.map((_, i) => `(?${i + 2}, ?1)`).join(",");
+      this.sql.exec(`INSERT INTO applied_events (id, applied_at) VALUES ${rows}`, now, ...chunk);
+    }
+    return new Set(fresh);
+  }
+
+  /**
+   * Writes these chats' rows, each the chat's JSON as `load` reads it: a few hundred kilobytes per
+   * statement (a bound value must stay under SQLite's 2 MB), so a batch's chats take one statement.
+   */
+  saveChats(chats: Iterable<Chat>): void {
+    let rows: string[] = [];
+    let size = 0;
+    const flush = () => {
+      if (rows.length === 0) return;
+      this.sql.exec(`INSERT OR REPLACE INTO chats (id, data) SELECT json_extract(value, '$.id_resumen'), value FROM json_each(?)`, `[${rows.join(",")}]`);
+      rows = [];
+      size = 0;
+    };
+    for (const chat of chats) {
+      const row = JSON.stringify(chat);
+      // Counted in UTF-16 units: at most 3 bytes each in UTF-8.
+      if (size + row.length > CHATS_PER_STATEMENT_CHARS) flush();
+      rows.push(row);
+      size += row.length + 1;
+    }
+    flush();
   }
 
   deleteChat(id: number): void {
@@ -67,11 +144,14 @@ export class BranchStore {
     this.sql.exec(`DELETE FROM chats`);
   }
 
-  /** Everything but the chats themselves: small, written whole after each change. */
+  /** Everything but the chats themselves: small, written whole after each change, in one statement. */
   saveSummary(state: BranchState): void {
-    this.setMeta("daily", [...state.daily]);
-    this.setMeta("fence_at", state.fenceAt);
-    this.setMeta("version", state.version);
+    this.sql.exec(
+      `INSERT OR REPLACE INTO meta (key, value) VALUES ('daily', ?), ('fence_at', ?), ('version', ?)`,
+      JSON.stringify([...state.daily]),
+      JSON.stringify(state.fenceAt),
+      JSON.stringify(state.version),
+    );
   }
 
   forgetEventIdsBefore(cutoff: number): void {

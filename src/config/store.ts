@@ -109,8 +109,9 @@ export function deleteBranch(kv: KVNamespace, empresa: string, sucursal: string)
   return kv.delete(branchKey(empresa, sucursal));
 }
 
-export function readIngestKeyCached(kv: KVNamespace, id: string) {
-  return kv.get<IngestKey>(ingestKeyKey(id), { type: "json", cacheTtl: HOT_CACHE_TTL_SECONDS });
+/** For the ingest key check: may be up to `HOT_CACHE_TTL_SECONDS` + `ISOLATE_TTL_MS` stale, like a branch. */
+export function readIngestKeyCached(kv: KVNamespace, id: string): Promise<IngestKey | null> {
+  return readCached<IngestKey>(kv, ingestKeyKey(id));
 }
 
 export function readIngestKey(kv: KVNamespace, id: string) {
@@ -118,9 +119,11 @@ export function readIngestKey(kv: KVNamespace, id: string) {
 }
 
 export function writeIngestKey(kv: KVNamespace, key: IngestKey) {
+  isolateCopies.delete(ingestKeyKey(key.id));
   return kv.put(ingestKeyKey(key.id), JSON.stringify(key));
 }
 
 export function deleteIngestKey(kv: KVNamespace, id: string) {
+  isolateCopies.delete(ingestKeyKey(id));
   return kv.delete(ingestKeyKey(id));
 }

@@ -11,6 +11,7 @@ import { ApiError, type FieldError, MESSAGES } from "../errors";
 import { jsonBodyReader } from "../http/read-json";
 import { invalidateSnapshots } from "../http/snapshot-cache";
 import { BranchParams } from "../schemas/common";
+import { parseChatEvent } from "../schemas/fast-parse";
 import {
   ChatEvent,
   EventsRequest,
@@ -35,7 +36,7 @@ function fieldErrors(issues: z.core.$ZodIssue[], index: number): FieldError[] {
 }
 
 /** The request's events: one event, or `{"eventos": [...]}` with 1 to 1000 of them. */
-function eventList(body: unknown): unknown[] {
+export function eventList(body: unknown): unknown[] {
   if (body && typeof body === "object" && !Array.isArray(body) && "eventos" in body) {
     const list = (body as { eventos: unknown }).eventos;
     if (!Array.isArray(list)) {
@@ -49,11 +50,11 @@ function eventList(body: unknown): unknown[] {
   return [body];
 }
 
-function parseEvents(items: unknown[], now: number): ChatEvent[] {
+export function parseEvents(items: unknown[], now: number): ChatEvent[] {
   const errors: FieldError[] = [];
   const parsed: ChatEvent[] = [];
   items.forEach((item, index) => {
-    const result = ChatEvent.safeParse(item);
+    const result = parseChatEvent(item);
     if (!result.success) {
       errors.push(...fieldErrors(result.error.issues, index));
       return;

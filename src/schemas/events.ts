@@ -2,7 +2,11 @@
 import { z } from "@hono/zod-openapi";
 import { Estado, Identifier, Instant } from "./common";
 
-const Text = z.string().max(512);
+/** Longest free-text chat field, and longest event id (UTF-16 units, as zod counts). */
+export const TEXT_MAX_LENGTH = 512;
+export const EVENT_ID_MAX_LENGTH = 200;
+
+const Text = z.string().max(TEXT_MAX_LENGTH);
 
 /** Detail fields of a chat; on an event, every field is optional and a given one replaces. */
 export const ChatFields = z.object({
@@ -35,7 +39,7 @@ export const EVENT_TYPES = [
 
 export const ChatEvent = z
   .object({
-    id: z.string().min(1).max(200).openapi({ description: "Id único del evento: uno ya aplicado no se aplica otra vez (se recuerda 24 horas o más)", example: "evt-7f3a" }),
+    id: z.string().min(1).max(EVENT_ID_MAX_LENGTH).openapi({ description: "Id único del evento: uno ya aplicado no se aplica otra vez (se recuerda 24 horas o más)", example: "evt-7f3a" }),
     tipo: z.enum(EVENT_TYPES).openapi({
       description:
         "`chat.actualizado` crea o actualiza el chat; `chat.mensaje_cliente` el cliente escribió (empieza a esperar); " +

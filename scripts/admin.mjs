@@ -155,7 +155,8 @@ function customerUrls(empresa, sucursal, token) {
 }
 
 /**
- * The company URLs for a company token: the view, its CSV for BI tools, and the wallboard (token in the fragment).
+ * The company URLs for a company token: the view, its CSV for BI tools, the wallboard and the manager's
+ * panel, which picks a branch on the page (token in the fragment).
  * @param {string} empresa @param {string} token
  */
 function companyUrls(empresa, token) {
@@ -164,6 +165,7 @@ function companyUrls(empresa, token) {
     url: `${baseUrl()}/helpdesk-status/empresa?${query}`,
     csv: `${baseUrl()}/helpdesk-status/empresa?${query}&formato=csv`,
     monitor: `${baseUrl()}/monitor/#${query}`,
+    panel: `${baseUrl()}/panel/#${query}`,
   };
 }
 

@@ -106,7 +106,7 @@ console.log(
   `\nhelpdesk-status is running on ${BASE}\n  status:  ${statusUrl}\n  monitor: ${BASE}/monitor/#token=${DEMO.token}&empresa=${DEMO.empresa}&sucursal=${DEMO.sucursal}\n` +
     `  company token (${DEMO.empresa}: ${DEMO_BRANCHES.map((branch) => branch.sucursal).join(", ")}): ${companyToken}\n` +
     `  company view:      ${BASE}/helpdesk-status/empresa?${companyQuery}\n` +
-    `  company wallboard: ${BASE}/monitor/#${companyQuery}\n  admin token: in .dev.vars\n`,
+    `  company wallboard: ${BASE}/monitor/#${companyQuery}\n  company panel:     ${BASE}/panel/#${companyQuery}\n  admin token: in .dev.vars\n`,
 );
 
 if (process.env.SIMULATOR !== "off") {

@@ -4,7 +4,9 @@
  * into a branch's history, and headless Debian chromium driven by playwright-core. The page must show
  * the KPIs of the status JSON, draw its charts from that history, download the range's CSV, refresh
  * without a reload, fit 390 px, explain a wrong token, an unknown branch and an empty history, ask
- * for a branch when none is given, and request nothing from any other host. It prints the script
+ * for a branch when none is given, offer a company token the company's branches (a list on the page, then a
+ * selector in the header), tell a branch token without sucursal that it is not a company token, and
+ * request nothing from any other host. It prints the script
  * time of the first render with 7 days (10,080 points a series); that figure is reported, not asserted.
  *
  * Screenshots go to test-results/; PANEL_SCREENSHOT=docs/panel.png (npm run screenshot) refreshes
@@ -128,6 +130,26 @@ async function statusJson(branch) {
   return request(server.base, "GET", `/helpdesk-status/?${query}`, branch.token);
 }
 
+/** Waits for the panel to show `target` (by its name in the title). */
+async function showing(page, target) {
+  await page.waitForSelector('body[data-estado="listo"]');
+  await page.waitForFunction((name) => document.getElementById("titulo").textContent.endsWith("· " + name), target.nombre);
+}
+
+/** The KPIs shown equal `target`'s status JSON; a minute boundary may move a chat between buckets between the two reads: read again. */
+async function assertKpisOf(page, target) {
+  let shown, expected;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt) await page.reload();
+    await showing(page, target);
+    shown = await shownKpis(page);
+    expected = expectedKpis(await statusJson(target));
+    if (JSON.stringify(shown) === JSON.stringify({ ...shown, ...expected })) break;
+  }
+  for (const [key, value] of Object.entries(expected)) assert.equal(shown[key], value, key);
+  return shown;
+}
+
 function expectedKpis(status) {
   const expected = {};
   for (const key of KPI_KEYS) expected[key] = String(status.resumen_general[key]);
@@ -151,6 +173,7 @@ function paintedPixels(page, id) {
 async function main() {
   const outside = [];
   const withToken = [];
+  const secrets = [];
   const cspViolations = [];
 
   await step("wrangler dev (the product plus the history replay route) answers on 127.0.0.1:" + PORT, async () => {
@@ -159,8 +182,14 @@ async function main() {
 
   const suffix = randomUUID().slice(0, 8);
   const branch = await provisionBranch(server.base, ADMIN_TOKEN, { empresa: `e2e-${suffix}`, sucursal: "centro", nombre: "Sucursal Centro" });
-  const fresh = await provisionBranch(server.base, ADMIN_TOKEN, { empresa: `e2e-${suffix}`, sucursal: "nueva", nombre: "Sucursal Nueva" });
+  const north = await provisionBranch(server.base, ADMIN_TOKEN, { empresa: `e2e-${suffix}`, sucursal: "norte", nombre: "Sucursal Norte" });
+  const { token: companyToken } = await request(server.base, "POST", `/v1/admin/empresas/${branch.empresa}/tokens`, ADMIN_TOKEN, { etiqueta: "panel e2e" });
+  secrets.push(branch.token, north.token, companyToken);
   await pushEvents(server.base, branch, seedEvents(branch));
+  await pushEvents(server.base, north, [
+    chatEvent(north, "chat.actualizado", { id_resumen: 1, nombre_cliente: "Elena Pérez", departamento: "Ventas", estado: "nuevo" }, 4),
+    chatEvent(north, "chat.actualizado", { id_resumen: 2, nombre_cliente: "Mario León", departamento: "Soporte", estado: "pendiente" }, 25),
+  ]);
 
   await step("7 days of recorded minutes are written into the branch's history", async () => {
     const minutes = recordedWeek(Date.now());
@@ -173,7 +202,7 @@ async function main() {
   context.on("request", (req) => {
     const url = new URL(req.url());
     if (!["blob:", "data:"].includes(url.protocol) && url.origin !== server.base) outside.push(req.url());
-    if (req.url().includes(branch.token)) withToken.push(req.url());
+    if (secrets.some((secret) => req.url().includes(secret))) withToken.push(req.url());
   });
   context.on("console", (message) => {
     if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
@@ -216,19 +245,11 @@ async function main() {
   });
 
   await step("today's KPIs equal the status JSON", async () => {
-    // A minute boundary may move a chat between buckets between the two reads: try again once.
-    let shown, expected;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      await page.reload();
-      await page.waitForSelector('body[data-estado="listo"]');
-      shown = await shownKpis(page);
-      expected = expectedKpis(await statusJson(branch));
-      if (JSON.stringify(shown) === JSON.stringify({ ...shown, ...expected })) break;
-    }
-    for (const [key, value] of Object.entries(expected)) assert.equal(shown[key], value, key);
+    await page.reload();
+    const shown = await assertKpisOf(page, branch);
     assert.equal(shown.chat_abiertos, "10");
     assert.equal(shown.chat_cerrados, "1");
-    assert.match(await page.locator("#titulo").textContent(), /Sucursal Centro/);
+    assert.ok(!(await page.locator("#cambiar").isVisible()), "a branch link shows the company's branch selector");
     const agents = await page.locator("#agentes tr").allTextContents();
     assert.ok(agents.some((row) => row.startsWith("Ana")), "Ana's load is missing");
     const departments = await page.locator("#departamentos td").allTextContents();
@@ -288,10 +309,15 @@ async function main() {
     await other.close();
   });
 
+  let fresh;
   await step("a branch without history says so instead of empty charts", async () => {
+    // Provisioned here: a branch samples its figures once a minute from its provisioning on.
+    fresh = await provisionBranch(server.base, ADMIN_TOKEN, { empresa: branch.empresa, sucursal: "nueva", nombre: "Sucursal Nueva" });
+    secrets.push(fresh.token);
     const other = await context.newPage();
     await other.goto(`${server.base}/panel/#${fragment(fresh)}`);
-    await other.waitForSelector('body[data-estado="listo"][data-historial="vacio"]');
+    await other.waitForSelector('body[data-estado="listo"]');
+    assert.equal(await other.evaluate(() => document.body.dataset.historial), "vacio");
     assert.ok(await other.locator("#sin-historial").isVisible());
     await other.close();
   });
@@ -306,6 +332,54 @@ async function main() {
     await other.click("#elegir button");
     await other.waitForSelector('body[data-estado="listo"]');
     assert.match(await other.locator("#titulo").textContent(), /Sucursal Centro/);
+    await other.close();
+  });
+
+  await step("a company token without sucursal offers the company's branches by name, then shows the one chosen", async () => {
+    const other = await context.newPage();
+    await other.goto(`${server.base}/panel/#${new URLSearchParams({ token: companyToken, empresa: branch.empresa })}`);
+    await other.waitForSelector('body[data-estado="elegir"][data-modo="empresa"]');
+    const offered = await other.locator("#elegir [name=lista] option").allTextContents();
+    assert.deepEqual(offered, ["Sucursal Centro (centro)", "Sucursal Norte (norte)", "Sucursal Nueva (nueva)"]);
+    assert.ok(!(await other.locator("#elegir [name=sucursal]").isVisible()), "the text field is offered too");
+    assert.ok(!other.url().includes(companyToken));
+    await other.screenshot({ path: join(RESULTS, "panel-empresa-elegir.png") });
+    await other.selectOption("#elegir [name=lista]", "norte");
+    await other.click("#elegir button");
+    const northShown = await assertKpisOf(other, north);
+    assert.equal(northShown.chat_abiertos, "2");
+    assert.ok(await other.locator("#cambiar").isVisible(), "no branch selector in the header");
+    assert.equal(await other.locator("#sucursal-elegida").inputValue(), "norte");
+
+    // Switching in the header, without a reload.
+    await other.evaluate(() => { window.sinRecargar = true; });
+    await other.selectOption("#sucursal-elegida", "centro");
+    const centreShown = await assertKpisOf(other, branch);
+    assert.notEqual(centreShown.chat_abiertos, northShown.chat_abiertos);
+    assert.equal(await other.evaluate(() => window.sinRecargar), true, "the page reloaded");
+    assert.ok(!(await other.locator("body").innerText()).includes(companyToken));
+    await other.screenshot({ path: join(RESULTS, "panel-empresa.png") });
+    await other.setViewportSize({ width: 390, height: 844 });
+    assert.ok(await other.evaluate(() => document.documentElement.scrollWidth <= 390), "the company mode scrolls sideways at 390 px");
+    await other.screenshot({ path: join(RESULTS, "panel-empresa-390.png") });
+    // A reload keeps the company mode and the branch chosen.
+    await other.reload();
+    await showing(other, branch);
+    assert.ok(await other.locator("#cambiar").isVisible());
+    await other.close();
+  });
+
+  await step("a branch token without sucursal is told it is not a company token, then may type its branch", async () => {
+    const other = await context.newPage();
+    await other.goto(`${server.base}/panel/#${new URLSearchParams({ token: branch.token, empresa: branch.empresa })}`);
+    await other.waitForSelector('body[data-estado="elegir"]');
+    assert.match(await other.locator("#aviso").innerText(), /no es un token de empresa de «e2e-.*escriba su sucursal abajo/s);
+    assert.ok(await other.locator("#elegir [name=sucursal]").isVisible());
+    await other.fill("#elegir [name=sucursal]", branch.sucursal);
+    await other.click("#elegir button");
+    await showing(other, branch);
+    assert.equal(await other.locator("#aviso").innerText(), "");
+    assert.ok(!(await other.locator("#cambiar").isVisible()));
     await other.close();
   });
 

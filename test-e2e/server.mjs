@@ -27,7 +27,7 @@ export async function provisionBranch(base, adminToken, { empresa, sucursal, nom
   await admin("PUT", `/empresas/${empresa}/sucursales/${sucursal}`, { nombre, zona_horaria: "America/Caracas" });
   const { token } = await admin("POST", `/empresas/${empresa}/sucursales/${sucursal}/tokens`, { etiqueta: "monitor e2e" });
   const { clave } = await admin("POST", `/empresas/${empresa}/claves-ingesta`, { etiqueta: "e2e" });
-  return { empresa, sucursal, token, key: clave };
+  return { empresa, sucursal, nombre, token, key: clave };
 }
 
 let sequence = 0;

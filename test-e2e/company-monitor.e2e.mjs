@@ -9,11 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { chromium } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, chatEvent, pushEvents, request, startWrangler } from "./server.mjs";
+import { CHROMIUM, CHROMIUM_ARGS, chatEvent, pushEvents, request, browserTestRun, startWrangler, step } from "./server.mjs";
 
 const PORT = Number(process.env.E2E_PORT ?? 8791);
 const ADMIN_TOKEN = `e2e-admin-${randomUUID()}`;
@@ -25,27 +24,10 @@ const CITIES = ["Maracaibo", "Bogotá", "Ciudad de México", "Caracas", "Valenci
   "Guayaquil", "Rosario", "Córdoba", "Panamá", "San José", "Montevideo"];
 
 mkdirSync(RESULTS, { recursive: true });
-const persistTo = mkdtempSync(join(tmpdir(), "company-e2e-"));
 const logFile = join(RESULTS, "company-e2e-wrangler.log");
 let server = null;
 let browser = null;
-
-async function cleanUp() {
-  await browser?.close().catch(() => {});
-  await server?.stop().catch(() => {});
-  rmSync(persistTo, { recursive: true, force: true });
-}
-const watchdog = setTimeout(async () => {
-  console.error(`company e2e: timed out after ${TOTAL_TIMEOUT_MS / 1000} s`);
-  await cleanUp();
-  process.exit(1);
-}, TOTAL_TIMEOUT_MS);
-
-async function step(name, run) {
-  const started = Date.now();
-  await run();
-  console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
-}
+const { persistTo, cleanUp, watchdog } = browserTestRun("company", TOTAL_TIMEOUT_MS, () => ({ server, browser }));
 
 /** Polls `check` (an async function returning a value or undefined) for up to `timeoutMs`. */
 async function eventually(check, what, timeoutMs = 20_000) {

@@ -6,44 +6,19 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, startWrangler } from "./server.mjs";
+import { CHROMIUM, CHROMIUM_ARGS, browserTestRun, startWrangler, step } from "./server.mjs";
 
 const PORT = Number(process.env.E2E_PORT ?? 8793);
 const RESULTS = "test-results";
 const TOTAL_TIMEOUT_MS = 180_000;
 
 mkdirSync(RESULTS, { recursive: true });
-const persistTo = mkdtempSync(join(tmpdir(), "docs-e2e-"));
 let server = null;
 let browser = null;
-
-async function cleanUp() {
-  await browser?.close().catch(() => {});
-  await server?.stop().catch(() => {});
-  rmSync(persistTo, { recursive: true, force: true });
-}
-
-const watchdog = setTimeout(async () => {
-  console.error(`docs e2e: timed out after ${TOTAL_TIMEOUT_MS / 1000} s`);
-  await cleanUp();
-  process.exit(1);
-}, TOTAL_TIMEOUT_MS);
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, async () => {
-    await cleanUp();
-    process.exit(1);
-  });
-}
-
-async function step(name, run) {
-  const started = Date.now();
-  await run();
-  console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
-}
+const { persistTo, cleanUp, watchdog } = browserTestRun("docs", TOTAL_TIMEOUT_MS, () => ({ server, browser }));
 
 async function main() {
   await step(`wrangler dev answers on 127.0.0.1:${PORT}`, async () => {

@@ -9,11 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { chromium } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, chatEvent, provisionBranch, pushEvents, startWrangler } from "./server.mjs";
+import { CHROMIUM, CHROMIUM_ARGS, chatEvent, provisionBranch, pushEvents, browserTestRun, startWrangler, step } from "./server.mjs";
 
 const PORT = Number(process.env.E2E_PORT ?? 8791);
 const ADMIN_TOKEN = `e2e-admin-${randomUUID()}`;
@@ -23,36 +22,11 @@ const TOTAL_TIMEOUT_MS = 240_000;
 const HOSTILE_NAME = '<img src=x onerror="alert(1)"><script>alert(2)</script>';
 
 mkdirSync(RESULTS, { recursive: true });
-const persistTo = mkdtempSync(join(tmpdir(), "monitor-e2e-"));
 const logFile = join(RESULTS, "monitor-e2e-wrangler.log");
 
 let server = null;
 let browser = null;
-
-async function cleanUp() {
-  await browser?.close().catch(() => {});
-  await server?.stop().catch(() => {});
-  rmSync(persistTo, { recursive: true, force: true });
-}
-
-// Whatever happens, wrangler's process group does not outlive the test.
-const watchdog = setTimeout(async () => {
-  console.error(`monitor e2e: timed out after ${TOTAL_TIMEOUT_MS / 1000} s`);
-  await cleanUp();
-  process.exit(1);
-}, TOTAL_TIMEOUT_MS);
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, async () => {
-    await cleanUp();
-    process.exit(1);
-  });
-}
-
-async function step(name, run) {
-  const started = Date.now();
-  await run();
-  console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
-}
+const { persistTo, cleanUp, watchdog } = browserTestRun("monitor", TOTAL_TIMEOUT_MS, () => ({ server, browser }));
 
 /** Realistic traffic for one branch: every bucket, bot chats, chats waiting for the customer, closes. */
 function seedEvents(branch) {

@@ -14,11 +14,10 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { chromium } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS, chatEvent, provisionBranch, pushEvents, request, startWrangler } from "./server.mjs";
+import { CHROMIUM, CHROMIUM_ARGS, chatEvent, provisionBranch, pushEvents, request, browserTestRun, startWrangler, step } from "./server.mjs";
 
 const PORT = Number(process.env.E2E_PORT ?? 8794);
 const ADMIN_TOKEN = `e2e-admin-${randomUUID()}`;
@@ -29,7 +28,6 @@ const MINUTE = 60_000;
 const WEEK_MINUTES = 7 * 24 * 60;
 
 mkdirSync(RESULTS, { recursive: true });
-const persistTo = mkdtempSync(join(tmpdir(), "panel-e2e-"));
 const logFile = join(RESULTS, "panel-e2e-wrangler.log");
 // The product's configuration with the test entry as `main` (paths relative to the config's folder).
 const config = join(RESULTS, "panel-e2e.wrangler.toml");
@@ -37,30 +35,7 @@ writeFileSync(config, readFileSync("wrangler.toml", "utf8").replace(/^main = .*$
 
 let server = null;
 let browser = null;
-
-async function cleanUp() {
-  await browser?.close().catch(() => {});
-  await server?.stop().catch(() => {});
-  rmSync(persistTo, { recursive: true, force: true });
-}
-
-const watchdog = setTimeout(async () => {
-  console.error(`panel e2e: timed out after ${TOTAL_TIMEOUT_MS / 1000} s`);
-  await cleanUp();
-  process.exit(1);
-}, TOTAL_TIMEOUT_MS);
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, async () => {
-    await cleanUp();
-    process.exit(1);
-  });
-}
-
-async function step(name, run) {
-  const started = Date.now();
-  await run();
-  console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
-}
+const { persistTo, cleanUp, watchdog } = browserTestRun("panel", TOTAL_TIMEOUT_MS, () => ({ server, browser }));
 
 /** Today's chats: every bucket, bot chats, chats waiting for the customer, a close. */
 function seedEvents(branch) {

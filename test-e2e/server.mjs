@@ -2,7 +2,46 @@
  * End-to-end helpers: a real `wrangler dev` on loopback (scripts/wrangler.mjs: started detached,
  * stopped by its process group, never by name) and the admin/ingest calls a test needs against it.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
 export { startWrangler } from "../scripts/wrangler.mjs";
+
+/**
+ * A browser test's lifetime: its wrangler state folder, and one `cleanUp` (browser closed, wrangler's
+ * process group stopped, folder removed) that also runs on SIGINT/SIGTERM and from a watchdog after
+ * `timeoutMs`, so wrangler never outlives the test. `held()` returns the test's current
+ * `{ server, browser }` (either may be null).
+ */
+export function browserTestRun(name, timeoutMs, held) {
+  const persistTo = mkdtempSync(join(tmpdir(), `${name}-e2e-`));
+  async function cleanUp() {
+    const { server, browser } = held();
+    await browser?.close().catch(() => {});
+    await server?.stop().catch(() => {});
+    rmSync(persistTo, { recursive: true, force: true });
+  }
+  const watchdog = setTimeout(async () => {
+    console.error(`${name} e2e: timed out after ${timeoutMs / 1000} s`);
+    await cleanUp();
+    process.exit(1);
+  }, timeoutMs);
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.on(signal, async () => {
+      await cleanUp();
+      process.exit(1);
+    });
+  }
+  return { persistTo, cleanUp, watchdog };
+}
+
+/** Runs one named step of a browser test and prints it with its time. */
+export async function step(name, run) {
+  const started = Date.now();
+  await run();
+  console.log(`  ✓ ${name} (${Date.now() - started} ms)`);
+}
 
 /** Debian's chromium (never a browser download); `npm test`'s preflight (test-e2e/preflight.mjs) checks it is there. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

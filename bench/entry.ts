@@ -135,7 +135,8 @@ export class Branch extends ProductBranch {
       whole += clock() - start;
     }
     // What recording the ids costs by itself, on scratch tables: one statement per id as the floor
-    // does, into a table like the floor's (no time index) and into one like the product's.
+    // does, into a table like the floor's and the product's, and into one that also has the time
+    // index the product kept for pruning before it pruned in insertion order.
     const sql = this.ctx.storage.sql;
     sql.exec("CREATE TABLE IF NOT EXISTS bench_ids_plain (id TEXT PRIMARY KEY, at INTEGER NOT NULL)");
     sql.exec("CREATE TABLE IF NOT EXISTS bench_ids_timed (id TEXT PRIMARY KEY, at INTEGER NOT NULL)");

@@ -39,7 +39,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTION_COUNTS = (process.env.BENCH_CONNECTIONS ?? "8,32").split(",").map(Number);
 const ONLY = process.env.BENCH_ONLY;
-if (ONLY && !["read", "ingest", "steps"].includes(ONLY)) throw new Error(`BENCH_ONLY is read, ingest or steps, not ${ONLY}`);
+if (ONLY && !["read", "ingest", "steps", "company"].includes(ONLY)) throw new Error(`BENCH_ONLY is read, ingest, steps or company, not ${ONLY}`);
 const N = 1000;
 const PROBE_SIZES = [1000, 10_000, 100_000];
 const PROBE_ROUNDS = 5;
@@ -493,7 +493,7 @@ const STEP_NAMES = {
   idLookup: "id lookup and record (the batch's new ids inserted, the others found, SQLite)",
   idClaim: "id claim (that, then forgetting the new ids left unclaimed, SQLite)",
   floorIdInsert: "for comparison: one INSERT OR IGNORE per id into a table like the floor's (id primary key only)",
-  timedIdInsert: "for comparison: the same into a table like the product's (id primary key and a time index, for pruning)",
+  timedIdInsert: "for comparison: the same into a table with a time index too (the product's before it pruned in insertion order)",
   apply: "apply (model)",
   indexUpkeep: "chat index upkeep",
   writes: "writes (chat rows + summary, SQLite)",

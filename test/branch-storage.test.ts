@@ -82,28 +82,70 @@ describe("remembered event ids", () => {
     setClock(LATER);
     const branch = await provisionBranch();
     const now = Date.now();
-    const recent = eventAt(branch, "chat.actualizado", { id_resumen: 1 }, now - 2 * MINUTE);
+    const older = eventAt(branch, "chat.actualizado", { id_resumen: 1 }, now - 3 * MINUTE);
     const old = eventAt(branch, "chat.actualizado", { id_resumen: 2 }, now - 2 * MINUTE);
-    await push(branch, recent, old);
+    const recent = eventAt(branch, "chat.actualizado", { id_resumen: 3 }, now - 2 * MINUTE);
+    await push(branch, older);
+    await push(branch, old);
+    await push(branch, recent);
     const stub = branchObject(branch);
     await runInDurableObject(stub, (_instance, state) => {
-      const sql = state.storage.sql;
-      // As if applied 24 h 54 min and 25 h 6 min ago, and the last housekeeping long past.
-      sql.exec(`UPDATE applied_events SET applied_at = ? WHERE id = ?`, Date.now() - 24.9 * HOUR, recent.id);
-      sql.exec(`UPDATE applied_events SET applied_at = ? WHERE id = ?`, Date.now() - 25.1 * HOUR, old.id);
-      new BranchStore(sql).setMeta("pruned_at", 0);
+      // As if applied 26 h, 25 h 6 min and 24 h 54 min ago, and the last housekeeping long past.
+      const appliedAgo = (id: string, ago: number) => state.storage.sql.exec(`UPDATE applied_events SET applied_at = ? WHERE id = ?`, Date.now() - ago, id);
+      appliedAgo(older.id, 26 * HOUR);
+      appliedAgo(old.id, 25.1 * HOUR);
+      appliedAgo(recent.id, 24.9 * HOUR);
+      new BranchStore(state.storage.sql).setMeta("pruned_at", 0);
     });
 
-    // Ingestion does not prune: both are still remembered.
-    await push(branch, eventAt(branch, "chat.actualizado", { id_resumen: 3 }, now));
-    expect((await storedState(branch)).eventIds).toEqual(expect.arrayContaining([recent.id, old.id]));
+    // Ingestion does not prune: all are still remembered.
+    await push(branch, eventAt(branch, "chat.actualizado", { id_resumen: 4 }, now));
+    expect((await storedState(branch)).eventIds).toEqual(expect.arrayContaining([older.id, old.id, recent.id]));
 
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const ids = (await storedState(branch)).eventIds;
     expect(ids).toContain(recent.id);
     expect(ids).not.toContain(old.id);
+    expect(ids).not.toContain(older.id);
     expect(await push(branch, recent)).toMatchObject({ duplicados: 1 });
     expect(await push(branch, old)).toMatchObject({ duplicados: 0 });
+  });
+
+  it("never forgets an id early when the clock stepped back: one applied later but dated older is kept as long as those before it", async () => {
+    setClock(LATER);
+    const branch = await provisionBranch();
+    const now = Date.now();
+    const first = eventAt(branch, "chat.actualizado", { id_resumen: 1 }, now - 2 * MINUTE);
+    const second = eventAt(branch, "chat.actualizado", { id_resumen: 2 }, now - 2 * MINUTE);
+    await push(branch, first);
+    await push(branch, second);
+    const stub = branchObject(branch);
+    await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      sql.exec(`UPDATE applied_events SET applied_at = ? WHERE id = ?`, Date.now() - 24.9 * HOUR, first.id);
+      sql.exec(`UPDATE applied_events SET applied_at = ? WHERE id = ?`, Date.now() - 25.1 * HOUR, second.id);
+      new BranchStore(sql).setMeta("pruned_at", 0);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await storedState(branch)).eventIds).toEqual(expect.arrayContaining([first.id, second.id]));
+    expect(await push(branch, first, second)).toMatchObject({ duplicados: 2 });
+  });
+
+  it("keeps no index on time: a stored object that had one loses it when it wakes, and its ids stay", async () => {
+    const branch = await provisionBranch();
+    const event = eventAt(branch, "chat.actualizado", { id_resumen: 1 }, Date.now());
+    await push(branch, event);
+    const indexes = (sql: SqlStorage) =>
+      sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'applied_events' AND sql IS NOT NULL`).toArray().map((row) => row.name);
+    const after = await runInDurableObject(branchObject(branch), (_instance, state) => {
+      const sql = state.storage.sql;
+      expect(indexes(sql)).toEqual([]);
+      sql.exec(`CREATE INDEX applied_events_by_time ON applied_events (applied_at)`);
+      new BranchStore(sql);
+      return indexes(sql);
+    });
+    expect(after).toEqual([]);
+    expect(await push(branch, event)).toMatchObject({ duplicados: 1 });
   });
 
   it("keeps its alarm set for the next housekeeping", async () => {

@@ -34,8 +34,10 @@ export class BranchStore {
     const sql = this.sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS chats (id INTEGER PRIMARY KEY, data TEXT NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    // Rows in the order they were applied (rowid): pruning needs no index on time (see forgetEventIdsBefore).
     sql.exec(`CREATE TABLE IF NOT EXISTS applied_events (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`);
-    sql.exec(`CREATE INDEX IF NOT EXISTS applied_events_by_time ON applied_events (applied_at)`);
+    // Objects created before that kept one, paid for on every insert.
+    sql.exec(`DROP INDEX IF EXISTS applied_events_by_time`);
   }
 
   load(): BranchState {
@@ -154,8 +156,19 @@ export class BranchStore {
     );
   }
 
+  /**
+   * Forgets the ids applied before `cutoff`. A new row's rowid is above every other, so rowid order
+   * is the order ids were applied and the old ones are a prefix: it is deleted up to the first id
+   * applied at or after the cutoff, a scan of the rows it deletes. A clock that stepped back can
+   * only make an id be kept longer, never forgotten early.
+   */
   forgetEventIdsBefore(cutoff: number): void {
-    this.sql.exec(`DELETE FROM applied_events WHERE applied_at < ?`, cutoff);
+    this.sql.exec(
+      `DELETE FROM applied_events WHERE rowid < coalesce(
+        (SELECT rowid FROM applied_events WHERE applied_at >= ?1 ORDER BY rowid LIMIT 1),
+        (SELECT max(rowid) + 1 FROM applied_events))`,
+      cutoff,
+    );
   }
 
   getMeta<T>(key: string): T | null {

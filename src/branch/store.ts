@@ -62,14 +62,14 @@ export class BranchStore {
 
   /**
    * The applied-id ledger of one batch, in the caller's transaction. Every id of the batch not
-   * applied before is inserted up front (a few multi-row statements, which also tell which ones
+   * applied before is inserted up front (a few multi-row statements; the rowids tell which ones
    * were new); `claim` and `release` then work in memory, and `settle` deletes the new ids that
    * were not claimed in the end (events that turned out stale are not remembered). An id that
    * SQLite would not read back as sent (a NUL, a surrogate) is looked up by position instead.
    */
   batchLedger(ids: string[], now: number): EventIdLedger & { settle(): void } {
     const distinct = [...new Set(ids)];
-    const fresh = distinct.some((id) => UNSAFE_READ_BACK.test(id)) ? this.insertByPosition(distinct, now) : this.insertReturning(distinct, now);
+    const fresh = distinct.some((id) => UNSAFE_READ_BACK.test(id)) ? this.insertByPosition(distinct, now) : this.insertNew(distinct, now);
     const claimed = new Set<string>();
     return {
       claim: (id) => {
@@ -87,15 +87,23 @@ export class BranchStore {
     };
   }
 
-  /** Inserts the ids not there yet; the rows inserted come back (?1 is the time, shared). */
-  private insertReturning(ids: string[], now: number): Set<string> {
-    const fresh = new Set<string>();
+  /**
+   * Inserts the ids not there yet and returns those (?1 is the time, shared). A new row's rowid is
+   * above every other, so when the maximum rowid grew by as many ids as were sent, all were new and
+   * nothing is read back (the usual case); otherwise the new ones are the rows above the old maximum.
+   */
+  private insertNew(ids: string[], now: number): Set<string> {
+    const before = this.lastEventRowid();
     for (const chunk of chunks(ids, MAX_BOUND_PARAMETERS - 1)) {
       const rows = chunk.map((_, i) => `(?${i + 2}, ?1)`).join(",");
-      const query = `INSERT OR IGNORE INTO applied_events (id, applied_at) VALUES ${rows} RETURNING id`;
-      for (const row of this.sql.exec<{ id: string }>(query, now, ...chunk)) fresh.add(row.id);
+      this.sql.exec(`INSERT OR IGNORE INTO applied_events (id, applied_at) VALUES ${rows}`, now, ...chunk);
     }
-    return fresh;
+    if (this.lastEventRowid() - before === ids.length) return new Set(ids);
+    return new Set(this.sql.exec<{ id: string }>(`SELECT id FROM applied_events WHERE rowid > ?`, before).toArray().map((row) => row.id));
+  }
+
+  private lastEventRowid(): number {
+    return this.sql.exec<{ last: number | null }>(`SELECT max(rowid) AS last FROM applied_events`).one().last ?? 0;
   }
 
   /** The same for ids that may not read back as sent: positions of the known ones come back, then the others are inserted. */

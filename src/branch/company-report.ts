@@ -112,9 +112,11 @@ export class CompanyReporter {
     this.lastSentAt = now;
     if (!built) return;
     const empresa = this.view().settings!.empresa;
+    // Cleared before the report leaves: a change acknowledged while it is in flight is not in it,
+    // and must leave a report due.
+    this.dirty = false;
     try {
       await this.sink(empresa, built.report);
-      this.dirty = false;
       this.validUntil = built.validUntil;
     } catch (error) {
       // Retried a second later; ingestion never waits for the company.

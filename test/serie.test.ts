@@ -29,6 +29,8 @@ async function tick(branch: TestBranch, ms: number): Promise<void> {
 async function settledBranch(): Promise<TestBranch> {
   const branch = await provisionBranch();
   await runDurableObjectAlarm(branchObject(branch));
+  // The runtime may have fired that alarm itself a moment before: wait until its sample is stored.
+  await vi.waitFor(async () => expect(await readSerie(branch, Date.now() - 2 * MINUTE, Date.now() + MINUTE)).toHaveLength(1));
   return branch;
 }
 

@@ -39,7 +39,7 @@ export function uniqueName(prefix = "t"): string {
  * awaits at the test's end; `exports.default.fetch` would get slower with every request the file
  * made (workers-sdk#15446), until a test of a few hundred reads timed out.
  */
-export function call(path: string, init: RequestInit = {}): Promise<Response> {
+export async function call(path: string, init: RequestInit = {}): Promise<Response> {
   const request = new Request(`${BASE}${path}`, init);
   if (!request.headers.has("CF-Connecting-IP")) request.headers.set("CF-Connecting-IP", randomAddress());
   return worker.fetch(request, env, createExecutionContext());

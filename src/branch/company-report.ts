@@ -2,7 +2,7 @@
  * Keeps the company's object (src/company/company.ts) current with this branch's light figures
  * (docs/empresa.md). A report goes out after every change and whenever time alone would change
  * what it says (a chat crossing a bucket, the longest or mean wait ticking, local midnight), at
- * most one a second: its timer runs in the branch object's one alarm, off the ingestion path.
+ * most one every half second: its timer runs in the branch object's one alarm, off the ingestion path.
  *
  * After a wake-up nothing is known about what the company holds, so a report is due at once:
  * a restart of either object leaves the roll-up whole without waiting for traffic.
@@ -16,7 +16,11 @@ import { buildSnapshot, futureStarts, snapshotValidUntil, todaysFigures } from "
 import type { Timer } from "./timer";
 import type { ComponentView } from "./view";
 
-export const REPORT_INTERVAL_MS = 1_000;
+/**
+ * Reports go out at most this often. A company entry is as old as its report plus its time in the
+ * read cache (http/snapshot-cache.ts COMPANY_FRESHNESS_MS): the two together stay within 1 s.
+ */
+export const REPORT_INTERVAL_MS = 500;
 
 /** Where reports go: the company object's `report` RPC (tests may hand their own). */
 export type ReportSink = (empresa: string, report: BranchReport) => Promise<void>;

@@ -6,6 +6,7 @@
  * never more than a second older than an acknowledged event. Keys name the branch and options,
  * never a token: every request is authorized before it gets here.
  */
+import { REPORT_INTERVAL_MS } from "../branch/company-report";
 import type { SerializedSnapshot } from "../branch/snapshot-memo";
 import type { SnapshotOptions } from "../branch/snapshot";
 
@@ -53,10 +54,11 @@ export async function invalidateSnapshots(empresa: string, sucursal: string): Pr
 }
 
 /**
- * The company view's copies live a little less than a second: its figures reach the company's
- * object a few milliseconds after the branch acknowledged them, and a change must show within 1 s.
+ * The company view's copies live less: a branch's figures reach the company's object up to
+ * REPORT_INTERVAL_MS after it acknowledged them (plus the report's few milliseconds on the way),
+ * and the change must show within FRESHNESS_MS.
  */
-export const COMPANY_FRESHNESS_MS = 900;
+export const COMPANY_FRESHNESS_MS = FRESHNESS_MS - REPORT_INTERVAL_MS - 50;
 
 export async function cachedSnapshot(
   key: string,

@@ -184,6 +184,26 @@ describe("the company roll-up", () => {
     );
   });
 
+  it("shows a branch's event within 1 s, even one acknowledged just after a report and read from the cache", async () => {
+    // Far from the real clock, so only the alarms the test runs ever fire.
+    const T = Date.parse("2031-03-10T12:00:00.000Z");
+    setClock(T);
+    const { empresa, token, branches } = await provisionCompany(1);
+    const [a] = branches;
+    await settle(empresa, branches, T);
+    const versionSeen = async (at: number) => {
+      setClock(at);
+      await runDurableObjectAlarm(branchObject(a));
+      return (await (await call(companyPath(empresa, token))).json<any>()).sucursales[0].version;
+    };
+    const before = (await readStatus(a, "&detalle=false")).version;
+    setClock(T + 10);
+    await push(a, event(a, "chat.actualizado", { id_resumen: 1 }, 1));
+    // A read in between fills the cache; a read a second after the event still sees the event.
+    await versionSeen(T + 520);
+    expect(await versionSeen(T + 1010)).toBe(before + 1);
+  });
+
   it("narrows every entry to one department; branches lacking it show zeros", async () => {
     const T = Date.parse("2026-11-24T16:00:00.000Z");
     setClock(T);

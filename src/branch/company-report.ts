@@ -123,7 +123,7 @@ export class CompanyReporter {
       await this.sink(empresa, built.report);
       this.validUntil = built.validUntil;
     } catch (error) {
-      // Retried a second later; ingestion never waits for the company.
+      // Retried REPORT_INTERVAL_MS later; ingestion never waits for the company.
       this.dirty = true;
       console.error("company report failed", error instanceof Error ? error.name : "non-error");
     }

@@ -30,7 +30,7 @@ function reporting() {
 }
 
 describe("a branch's reports to its company", () => {
-  it("are due at once after a wake-up, then a second after the last one when something changed", async () => {
+  it("are due at once after a wake-up, then one interval after the last one when something changed", async () => {
     const { reporter, received, change } = reporting();
     expect(reporter.timer.nextAt(NOW)).toBeLessThanOrEqual(NOW);
     const sent = reporter.timer.run(NOW);
@@ -47,7 +47,7 @@ describe("a branch's reports to its company", () => {
     change(1, NOW + 10);
     received[0].deliver();
     await sent;
-    // The report that left holds version 0; the company must hear of version 1 a second later, not at midnight.
+    // The report that left holds version 0; the company must hear of version 1 one interval later, not at midnight.
     expect(received[0].report.version).toBe(0);
     expect(reporter.timer.nextAt(NOW + 20)).toBe(NOW + REPORT_INTERVAL_MS);
     const next = reporter.timer.run(NOW + REPORT_INTERVAL_MS);
@@ -56,7 +56,7 @@ describe("a branch's reports to its company", () => {
     await next;
   });
 
-  it("are due again a second later when the company could not be reached", async () => {
+  it("are due again one interval later when the company could not be reached", async () => {
     const state = emptyState();
     const reporter = new CompanyReporter(() => ({ state, index: ChatIndex.of(state), settings: SETTINGS }), async () => {
       throw new Error("unreachable");

@@ -4,26 +4,28 @@
  */
 import { describe, expect, it } from "vitest";
 import { ChatIndex } from "./chat-index";
-import { CompanyReporter, REPORT_INTERVAL_MS } from "./company-report";
-import { type BranchSettings, applyEvent, emptyState } from "./model";
+import { CompanyReporter, REPORT_INTERVAL_MS, type ReportSink } from "./company-report";
+import { type BranchSettings, type EventIdLedger, applyBatch, emptyState } from "./model";
 import type { BranchReport } from "../schemas/company";
 
 const SETTINGS: BranchSettings = { empresa: "e", sucursal: "s", nombre: "S", zona_horaria: "America/Caracas", objetivo_respuesta_min: 10 };
 const NOW = Date.parse("2026-11-24T18:07:12.000Z");
+/** Every change below has its own event id. */
+const NEW_IDS: EventIdLedger = { claim: () => true, release: () => {} };
 
-/** A branch with one open chat, its reporter, and the reports its sink received (each resolved by the test). */
-function reporting() {
+type Received = { report: BranchReport; deliver: () => void };
+/** A sink that holds each report until the test delivers it. */
+const heldSink = (received: Received[]) => (_empresa: string, report: BranchReport) =>
+  new Promise<void>((resolve) => received.push({ report, deliver: resolve }));
+
+/** An empty branch, its reporter, and `change`: one new chat applied as a batch, then told to the reporter. */
+function reporting(sink: (received: Received[]) => ReportSink = heldSink) {
   const state = emptyState();
-  let index = ChatIndex.of(state);
-  const received: { report: BranchReport; deliver: () => void }[] = [];
-  const reporter = new CompanyReporter(
-    () => ({ state, index, settings: SETTINGS }),
-    (_empresa, report) => new Promise<void>((resolve) => received.push({ report, deliver: resolve })),
-  );
+  const index = ChatIndex.of(state);
+  const received: Received[] = [];
+  const reporter = new CompanyReporter(() => ({ state, index, settings: SETTINGS }), sink(received));
   const change = (id: number, at: number) => {
-    applyEvent(state, { id: `e${id}`, tipo: "chat.actualizado", at, chat: { id_resumen: id, estado: "nuevo" } }, SETTINGS);
-    state.version++;
-    index = ChatIndex.of(state);
+    applyBatch(state, index, [{ id: `e${id}`, tipo: "chat.actualizado", at, chat: { id_resumen: id, estado: "nuevo" } }], SETTINGS, NEW_IDS);
     reporter.changed();
   };
   return { reporter, received, change };
@@ -57,8 +59,7 @@ describe("a branch's reports to its company", () => {
   });
 
   it("are due again one interval later when the company could not be reached", async () => {
-    const state = emptyState();
-    const reporter = new CompanyReporter(() => ({ state, index: ChatIndex.of(state), settings: SETTINGS }), async () => {
+    const { reporter } = reporting(() => async () => {
       throw new Error("unreachable");
     });
     await reporter.timer.run(NOW);
